@@ -1,0 +1,37 @@
+"""`a3c-train` / `python -m a3c`: compose the config, validate it, train."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from a3c.config import Config, ConfigError, register_configs, validate
+
+register_configs()
+# An absolute path: relative ones resolve as a Python package when run as a console script.
+CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
+
+
+@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="train")
+def main(cfg: DictConfig) -> float | None:
+    config: Config = OmegaConf.to_object(cfg)
+    try:
+        validate(config)
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
+
+    from a3c import train  # torch and gymnasium load only once the config is known good
+
+    summary = train.run(config, run_dir)
+    print(f"results: {run_dir} (mean return of the last 100 episodes: {summary['mean_return_last_100']})")
+    return summary["mean_return_last_100"]
+
+
+if __name__ == "__main__":
+    main()

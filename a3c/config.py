@@ -1,0 +1,175 @@
+"""Typed schemas for every config group, and the one cross-field check.
+
+Each yaml in conf/<group>/ extends the dataclass registered here under the group's
+`base_<group>` name, so a misspelt key or a string where a number belongs fails when
+Hydra composes the config, before anything runs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, List, Optional
+
+from hydra.core.config_store import ConfigStore
+
+CRITICS = ("none", "q", "v")
+OPTIMIZERS = ("rmsprop", "adam", "sgd")
+WORKER_MODES = ("serial", "hogwild", "sync")
+LOGGER_BACKENDS = ("wandb", "off")
+
+
+@dataclass
+class AlgoConfig:
+    name: str = "a3c"
+    critic: str = "v"  # none: REINFORCE; q: Q_w(s,a) critic (SARSA target); v: V(s) baseline
+    n_steps: int = 5  # rollout length t_max; 0 = whole episode (Monte Carlo)
+    gamma: float = 0.99
+    entropy_coef: float = 0.01
+    value_coef: float = 0.5
+    lr: float = 7e-4
+    optimizer: str = "rmsprop"  # statistics shared by all workers in hogwild mode
+    rmsprop_alpha: float = 0.99
+    optimizer_eps: float = 1e-5
+    max_grad_norm: float = 0.5  # 0 disables clipping
+
+
+@dataclass
+class ModelConfig:
+    name: str = "mlp"
+    hidden_sizes: List[int] = field(default_factory=lambda: [64, 64])
+
+
+@dataclass
+class EnvConfig:
+    name: str = "cartpole"
+    id: str = "CartPole-v1"
+    target_return: Optional[float] = 475.0  # the task's "solved" mean over 100 episodes
+    max_episode_steps: Optional[int] = None  # None keeps the gymnasium registration's limit
+
+
+@dataclass
+class WorkersConfig:
+    mode: str = "hogwild"
+    count: int = 2
+    envs_per_worker: int = 4  # one batched forward steps them all
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 0
+    total_steps: int = 1_000_000
+    max_minutes: float = 20.0
+    target_return: Optional[float] = "${env.target_return}"  # type: ignore[assignment]  # mean of last 100
+    stop_at_target: bool = True
+    log_every_updates: int = 50  # per worker: loss means and SPS go out this often
+    progress: bool = True
+
+
+@dataclass
+class LoggerConfig:
+    backend: str = "wandb"
+    mode: str = "offline"
+    project: str = "a3c"
+    entity: Optional[str] = None
+    group: Optional[str] = None
+    tags: List[str] = field(default_factory=list)
+
+
+@dataclass
+class Config:
+    algo: AlgoConfig = field(default_factory=AlgoConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    env: EnvConfig = field(default_factory=EnvConfig)
+    workers: WorkersConfig = field(default_factory=WorkersConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    logger: LoggerConfig = field(default_factory=LoggerConfig)
+
+
+def register_configs() -> None:
+    store = ConfigStore.instance()
+    store.store(name="base_config", node=Config)
+    for group, schema in (
+        ("algo", AlgoConfig),
+        ("model", ModelConfig),
+        ("env", EnvConfig),
+        ("workers", WorkersConfig),
+        ("logger", LoggerConfig),
+    ):
+        store.store(group=group, name=f"base_{group}", node=schema)
+
+
+class ConfigError(ValueError):
+    """A bad setting: the message names the key, the value and what is allowed."""
+
+
+def _check(ok: bool, key: str, value: Any, allowed: str) -> None:
+    if not ok:
+        raise ConfigError(f"{key}={value!r} is not allowed: {allowed}")
+
+
+def validate(cfg: Config) -> None:
+    """Cross-field rules that types alone cannot express. Raises ConfigError."""
+    algo, workers, train = cfg.algo, cfg.workers, cfg.train
+    _check(algo.critic in CRITICS, "algo.critic", algo.critic, f"one of {', '.join(CRITICS)}")
+    _check(algo.optimizer in OPTIMIZERS, "algo.optimizer", algo.optimizer, f"one of {', '.join(OPTIMIZERS)}")
+    _check(0.0 < algo.gamma <= 1.0, "algo.gamma", algo.gamma, "a discount in (0, 1]")
+    _check(algo.n_steps >= 0, "algo.n_steps", algo.n_steps, "an integer >= 0 (0 = whole episode)")
+    _check(
+        algo.critic != "none" or algo.n_steps == 0,
+        "algo.n_steps",
+        algo.n_steps,
+        "0 when algo.critic=none (without a critic there is nothing to bootstrap from)",
+    )
+    _check(algo.lr > 0, "algo.lr", algo.lr, "a learning rate > 0")
+    _check(algo.entropy_coef >= 0, "algo.entropy_coef", algo.entropy_coef, "a coefficient >= 0")
+    _check(algo.value_coef >= 0, "algo.value_coef", algo.value_coef, "a coefficient >= 0")
+    _check(algo.max_grad_norm >= 0, "algo.max_grad_norm", algo.max_grad_norm, ">= 0 (0 disables clipping)")
+    _check(0 < algo.rmsprop_alpha < 1, "algo.rmsprop_alpha", algo.rmsprop_alpha, "a decay in (0, 1)")
+    _check(algo.optimizer_eps > 0, "algo.optimizer_eps", algo.optimizer_eps, "a value > 0")
+    _check(all(h > 0 for h in cfg.model.hidden_sizes), "model.hidden_sizes", list(cfg.model.hidden_sizes), "positive layer widths")
+    _check(workers.mode in WORKER_MODES, "workers.mode", workers.mode, f"one of {', '.join(WORKER_MODES)}")
+    _check(workers.count >= 1, "workers.count", workers.count, "an integer >= 1")
+    _check(workers.envs_per_worker >= 1, "workers.envs_per_worker", workers.envs_per_worker, "an integer >= 1")
+    _check(train.total_steps >= 1, "train.total_steps", train.total_steps, "an integer >= 1")
+    _check(train.max_minutes > 0, "train.max_minutes", train.max_minutes, "minutes > 0")
+    _check(train.log_every_updates >= 1, "train.log_every_updates", train.log_every_updates, "an integer >= 1")
+    _check(cfg.logger.backend in LOGGER_BACKENDS, "logger.backend", cfg.logger.backend, f"one of {', '.join(LOGGER_BACKENDS)}")
+    _check(
+        cfg.logger.mode in ("online", "offline", "disabled"),
+        "logger.mode",
+        cfg.logger.mode,
+        "one of online, offline, disabled",
+    )
+    _validate_env(cfg.env)
+
+
+def _validate_env(env_cfg: EnvConfig) -> None:
+    import gymnasium as gym
+
+    from a3c.envs import make_env
+
+    try:
+        gym.spec(env_cfg.id)
+    except gym.error.Error as err:
+        raise ConfigError(f"env.id={env_cfg.id!r} is not allowed: a registered gymnasium id ({err})") from None
+    _check(
+        env_cfg.max_episode_steps is None or env_cfg.max_episode_steps >= 1,
+        "env.max_episode_steps",
+        env_cfg.max_episode_steps,
+        "null or an integer >= 1",
+    )
+    env = make_env(env_cfg, seed=0)
+    try:
+        _check(
+            isinstance(env.action_space, gym.spaces.Discrete),
+            "env.id",
+            env_cfg.id,
+            f"an environment with a Discrete action space (this one has {env.action_space})",
+        )
+        _check(
+            isinstance(env.observation_space, gym.spaces.Box) and len(env.observation_space.shape) == 1,
+            "env.id",
+            env_cfg.id,
+            f"a flat Box observation space for the MLP (this one has {env.observation_space})",
+        )
+    finally:
+        env.close()

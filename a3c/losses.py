@@ -1,0 +1,76 @@
+"""Policy-gradient, critic and entropy losses for every point of the variant space.
+
+The critic kind decides what multiplies grad log pi(a|s) and what the critic regresses on:
+    none: G_t                       (REINFORCE; G_t a Monte Carlo return)
+    q:    Q_w(s_t, a_t)             critic target G_t bootstrapped with Q_w(s', a') (SARSA)
+    v:    G_t - V(s_t)              critic target G_t bootstrapped with V(s'); with one-step
+                                    rollouts this advantage is the TD error r + gamma V(s') - V(s)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from a3c.config import AlgoConfig
+from a3c.networks import ActorCritic, critic_value
+from a3c.returns import bootstrapped_returns
+from a3c.rollout import Rollout, sample_actions
+
+
+@dataclass
+class LossTerms:
+    total: torch.Tensor
+    policy: torch.Tensor
+    value: torch.Tensor
+    entropy: torch.Tensor
+
+
+def categorical_entropy(logits: torch.Tensor) -> torch.Tensor:
+    log_probs = torch.log_softmax(logits, dim=-1)
+    return -(log_probs.exp() * log_probs).sum(-1)
+
+
+@torch.no_grad()
+def critic_estimate(model: ActorCritic, obs: torch.Tensor, actions: torch.Tensor | None = None) -> torch.Tensor:
+    """V(s), or Q(s, a) with a given (the action really taken) or sampled from the policy."""
+    if model.critic_kind == "none":
+        return torch.zeros(obs.shape[0])
+    logits, critic_out = model(obs)
+    if model.critic_kind == "q" and actions is None:
+        actions = sample_actions(logits)
+    return critic_value(critic_out, model.critic_kind, actions)
+
+
+def rollout_returns(model: ActorCritic, rollout: Rollout, gamma: float) -> torch.Tensor:
+    """Bootstrapped returns of a rollout, (T, E); the bootstraps come from the current critic."""
+    last_values = critic_estimate(model, rollout.last_obs, rollout.next_actions)
+    truncation_values = torch.zeros_like(rollout.rewards)
+    if rollout.truncated.any():
+        where = rollout.truncated.nonzero(as_tuple=True)
+        truncation_values[where] = critic_estimate(model, rollout.final_obs[where])
+    return bootstrapped_returns(
+        rollout.rewards, rollout.terminated, rollout.truncated, truncation_values, last_values, gamma
+    )
+
+
+def actor_critic_loss(model: ActorCritic, rollout: Rollout, algo: AlgoConfig) -> LossTerms:
+    returns = rollout_returns(model, rollout, algo.gamma).flatten()
+    valid = rollout.valid.flatten()
+    obs = rollout.obs.flatten(0, 1)[valid]
+    actions = rollout.actions.flatten()[valid]
+    returns = returns[valid]
+
+    logits, critic_out = model(obs)
+    log_probs = torch.log_softmax(logits, dim=-1).gather(-1, actions.unsqueeze(-1)).squeeze(-1)
+    estimate = critic_value(critic_out, model.critic_kind, actions)
+    if model.critic_kind == "none":
+        weights, value_loss = returns, torch.zeros(())
+    else:
+        weights = (returns - estimate).detach() if model.critic_kind == "v" else estimate.detach()
+        value_loss = 0.5 * (returns - estimate).pow(2).mean()
+
+    policy_loss = -(log_probs * weights).mean()
+    entropy = categorical_entropy(logits).mean()
+    total = policy_loss + algo.value_coef * value_loss - algo.entropy_coef * entropy
+    return LossTerms(total=total, policy=policy_loss, value=value_loss, entropy=entropy)

@@ -1,0 +1,121 @@
+"""The parent's bookkeeping: metrics.jsonl, the solved check, the progress bar, summary.json.
+
+Metric names are an interface (README, W&B panels, a3c-report); they are fixed here.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from pathlib import Path
+
+from tqdm import tqdm
+
+from a3c.config import Config
+from a3c.worker import Report
+
+EPISODIC_RETURN = "charts/episodic_return"
+EPISODIC_LENGTH = "charts/episodic_length"
+SPS = "charts/sps"
+# "Solved" as gymnasium and the RL Zoo define it: the mean return of the last 100 episodes.
+SOLVE_WINDOW = 100
+LOSS_NAMES = {"policy": "losses/policy", "value": "losses/value", "entropy": "losses/entropy"}
+
+
+class RunRecorder:
+    def __init__(self, run_dir: Path, cfg: Config, tracker):
+        self.cfg = cfg
+        self.tracker = tracker
+        self.start = time.monotonic()
+        self.global_step = 0
+        self.episodes = 0
+        self.recent_returns: deque[float] = deque(maxlen=SOLVE_WINDOW)
+        self.solved_at_step: int | None = None
+        self.solved_at_seconds: float | None = None
+        self._loss_reports: dict[int, Report] = {}  # per worker, until log_every_updates is reached
+        self.metrics_file = open(run_dir / "metrics.jsonl", "a", encoding="utf-8")
+        self.progress = tqdm(
+            total=cfg.train.total_steps, unit="step", unit_scale=True, dynamic_ncols=True,
+            disable=not cfg.train.progress, desc=f"{cfg.algo.name} {cfg.env.id}",
+        )
+
+    @property
+    def wall_seconds(self) -> float:
+        return time.monotonic() - self.start
+
+    def mean_recent_return(self) -> float | None:
+        return sum(self.recent_returns) / len(self.recent_returns) if self.recent_returns else None
+
+    def record(self, report: Report) -> None:
+        """Episodes and steps count at once; loss means go out every log_every_updates."""
+        for step, episode_return, length in report.episodes:
+            self._episode(step, episode_return, length)
+        if report.global_step > self.global_step:
+            self.progress.update(report.global_step - self.global_step)
+            self.global_step = report.global_step
+        pending = self._loss_reports.setdefault(report.worker, Report(report.worker, 0))
+        pending.merge(report)
+        if pending.updates >= self.cfg.train.log_every_updates:
+            self._write_losses(self._loss_reports.pop(report.worker))
+
+    def _write_losses(self, report: Report) -> None:
+        sps = self.global_step / max(self.wall_seconds, 1e-9)
+        losses = {LOSS_NAMES[name]: value for name, value in report.loss_means().items()}
+        self._write(report.global_step, {**losses, SPS: sps})
+        mean = self.mean_recent_return()
+        self.progress.set_postfix(sps=f"{sps:,.0f}", ret=f"{mean:.1f}" if mean is not None else "-", refresh=False)
+
+    def _episode(self, step: int, episode_return: float, length: int) -> None:
+        self.episodes += 1
+        self.recent_returns.append(episode_return)
+        self._write(step, {EPISODIC_RETURN: episode_return, EPISODIC_LENGTH: length})
+        if self.solved_at_step is None and self._target_reached():
+            self.solved_at_step, self.solved_at_seconds = step, round(self.wall_seconds, 3)
+
+    def _target_reached(self) -> bool:
+        target = self.cfg.train.target_return
+        window_full = len(self.recent_returns) == self.recent_returns.maxlen
+        return target is not None and window_full and self.mean_recent_return() >= target
+
+    def should_stop(self) -> str | None:
+        """Why the run should end now, or None."""
+        if self.global_step >= self.cfg.train.total_steps:
+            return "step budget reached"
+        if self.wall_seconds >= self.cfg.train.max_minutes * 60:
+            return "time budget reached"
+        if self.solved_at_step is not None and self.cfg.train.stop_at_target:
+            return f"solved: mean return of the last {SOLVE_WINDOW} episodes >= {self.cfg.train.target_return}"
+        return None
+
+    def _write(self, step: int, values: dict) -> None:
+        line = {"global_step": step, "wall_time": round(self.wall_seconds, 3), **values}
+        self.metrics_file.write(json.dumps(line) + "\n")
+        self.tracker.log(values, step)
+
+    def summary(self, stop_reason: str) -> dict:
+        cfg, mean = self.cfg, self.mean_recent_return()
+        return {
+            "algo": cfg.algo.name,
+            "env_id": cfg.env.id,
+            "seed": cfg.train.seed,
+            "workers_mode": cfg.workers.mode,
+            "workers_count": cfg.workers.count,
+            "envs_per_worker": cfg.workers.envs_per_worker,
+            "global_step": self.global_step,
+            "episodes": self.episodes,
+            "wall_seconds": round(self.wall_seconds, 3),
+            "sps": round(self.global_step / max(self.wall_seconds, 1e-9), 1),
+            "mean_return_last_100": mean,
+            "target_return": cfg.train.target_return,
+            "solved_at_step": self.solved_at_step,
+            "solved_at_seconds": self.solved_at_seconds,
+            "stop_reason": stop_reason,
+        }
+
+    def close(self) -> None:
+        for report in self._loss_reports.values():
+            if report.updates:
+                self._write_losses(report)
+        self._loss_reports.clear()
+        self.progress.close()
+        self.metrics_file.close()

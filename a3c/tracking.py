@@ -1,0 +1,90 @@
+"""The only module that imports wandb. Only the parent process ever calls it.
+
+W&B trouble must never cost a run: if it cannot start or fails later, the run goes on with
+its local files (metrics.jsonl, summary.json) and says so once.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from a3c.config import Config
+
+
+class Tracker:
+    """No-op sink; the base of the W&B one, and what logger=off uses."""
+
+    def log(self, values: dict, step: int) -> None:
+        pass
+
+    def summary(self, values: dict) -> None:
+        pass
+
+    def finish(self, exit_code: int = 0) -> None:
+        pass
+
+
+class WandbTracker(Tracker):
+    def __init__(self, cfg: Config, run_dir: Path):
+        import wandb
+
+        self._run = wandb.init(
+            project=cfg.logger.project,
+            entity=cfg.logger.entity,
+            group=cfg.logger.group,
+            tags=list(cfg.logger.tags),
+            mode=cfg.logger.mode,
+            dir=str(run_dir),
+            job_type=cfg.algo.name,
+            config=_flat_config(cfg),
+            settings=wandb.Settings(console="off", silent=True),
+        )
+        self._run.define_metric("global_step")
+        self._run.define_metric("*", step_metric="global_step")
+        self._failed = False
+
+    def log(self, values: dict, step: int) -> None:
+        self._guard(lambda: self._run.log({**values, "global_step": step}))
+
+    def summary(self, values: dict) -> None:
+        self._guard(lambda: self._run.summary.update({k: v for k, v in values.items() if v is not None}))
+
+    def finish(self, exit_code: int = 0) -> None:
+        self._guard(lambda: self._run.finish(exit_code=exit_code))
+
+    def _guard(self, call) -> None:
+        if self._failed:
+            return
+        try:
+            call()
+        except Exception as err:  # noqa: BLE001 - tracking is never worth a run
+            self._failed = True
+            print(f"warning: W&B failed ({type(err).__name__}: {err}); continuing with local files only", file=sys.stderr)
+
+
+def _flat_config(cfg: Config) -> dict:
+    """Dotted keys (algo.n_steps, ...) so runs filter and group by them in the W&B UI."""
+    nested = OmegaConf.to_container(OmegaConf.structured(cfg), resolve=True)
+    flat = {}
+
+    def walk(prefix: str, node) -> None:
+        for key, value in node.items():
+            if isinstance(value, dict):
+                walk(f"{prefix}{key}.", value)
+            else:
+                flat[f"{prefix}{key}"] = value
+
+    walk("", nested)
+    return flat
+
+
+def make_tracker(cfg: Config, run_dir: Path) -> Tracker:
+    if cfg.logger.backend == "off" or cfg.logger.mode == "disabled":
+        return Tracker()
+    try:
+        return WandbTracker(cfg, run_dir)
+    except Exception as err:  # noqa: BLE001
+        print(f"warning: W&B could not start ({type(err).__name__}: {err}); continuing with local files only", file=sys.stderr)
+        return Tracker()

@@ -1,0 +1,124 @@
+"""One worker: sync from the global model, roll out, compute the loss, push gradients.
+
+The same Learner runs inside the main process (serial and sync modes) and inside each
+Hogwild process; only where it runs and how steps are counted differ.
+"""
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+
+import torch
+
+from a3c.config import Config
+from a3c.envs import EnvBatch
+from a3c.losses import actor_critic_loss
+from a3c.networks import ActorCritic
+from a3c.rollout import RolloutCollector
+from a3c.shared_optim import attach_state, make_optimizer
+
+
+def env_seeds(cfg: Config, worker_index: int, n_envs: int) -> list[int]:
+    """Distinct, reproducible seeds: env j of worker i gets the same seed in every mode."""
+    first = cfg.train.seed * 10_000 + worker_index * n_envs
+    return list(range(first, first + n_envs))
+
+
+def build_model(cfg: Config, obs_dim: int, n_actions: int) -> ActorCritic:
+    return ActorCritic(obs_dim, n_actions, cfg.algo.critic, cfg.model)
+
+
+@dataclass
+class Report:
+    """What a worker tells the parent every few updates (never per step: queues are slow)."""
+
+    worker: int
+    global_step: int
+    updates: int = 0
+    episodes: list = field(default_factory=list)  # (global_step, return, length)
+    loss_sums: dict = field(default_factory=lambda: {"policy": 0.0, "value": 0.0, "entropy": 0.0})
+
+    def add(self, global_step: int, finished_episodes: list, losses) -> None:
+        self.global_step = global_step
+        self.updates += 1
+        self.episodes += [(global_step, ret, length) for _, ret, length in finished_episodes]
+        for name in self.loss_sums:
+            self.loss_sums[name] += getattr(losses, name).item()
+
+    def merge(self, later: "Report") -> None:
+        self.global_step = max(self.global_step, later.global_step)
+        self.updates += later.updates
+        self.episodes += later.episodes
+        for name in self.loss_sums:
+            self.loss_sums[name] += later.loss_sums[name]
+
+    def loss_means(self) -> dict:
+        return {name: total / max(self.updates, 1) for name, total in self.loss_sums.items()}
+
+
+class Learner:
+    """Owns a batch of envs and a local copy of the model; applies updates to the global one."""
+
+    def __init__(self, cfg: Config, worker_index: int, global_model: ActorCritic, optimizer, n_envs: int,
+                 local_copy: bool = False):
+        self.cfg = cfg
+        self.index = worker_index
+        self.envs = EnvBatch(cfg.env, env_seeds(cfg, worker_index, n_envs))
+        self.global_model = global_model
+        self.optimizer = optimizer
+        self.collector = RolloutCollector(self.envs, cfg.algo.n_steps, carry_next_action=cfg.algo.critic == "q")
+        # A Hogwild worker acts with a snapshot (theta' in the paper) while others write the
+        # global model; in the main process nothing else writes it, so a copy would only cost.
+        self.local_model = build_model(cfg, self.envs.observation_space.shape[0], self.envs.n_actions) if local_copy else global_model
+
+    def update(self):
+        """One rollout and one gradient step. Returns (transitions, finished episodes, losses)."""
+        model = self._synced_local_model()
+        rollout = self.collector.collect(model.policy)
+        losses = actor_critic_loss(model, rollout, self.cfg.algo)
+        model.zero_grad(set_to_none=True)
+        losses.total.backward()
+        if self.cfg.algo.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), self.cfg.algo.max_grad_norm)
+        if model is not self.global_model:
+            # Hand the local gradients to the shared parameters. Assigned afresh each update:
+            # torch 2's zero_grad() sets grads to None, which breaks code that shares grad tensors.
+            for global_param, local_param in zip(self.global_model.parameters(), model.parameters()):
+                global_param.grad = local_param.grad
+        self.optimizer.step()
+        return rollout.n_transitions, rollout.finished_episodes, losses
+
+    def _synced_local_model(self) -> ActorCritic:
+        if self.local_model is self.global_model:
+            return self.global_model
+        self.local_model.load_state_dict(self.global_model.state_dict())
+        return self.local_model
+
+    def close(self) -> None:
+        self.envs.close()
+
+
+def hogwild_worker(index: int, cfg: Config, global_model, shared_optim_state, step_counter, stop_event, queue) -> None:
+    """Entry point of one Hogwild process; anything it raises goes up the queue, then exits 1."""
+    torch.set_num_threads(1)
+    torch.manual_seed(cfg.train.seed * 10_000 + index)
+    try:
+        optimizer = make_optimizer(global_model.parameters(), cfg.algo)
+        attach_state(optimizer, shared_optim_state)
+        learner = Learner(cfg, index, global_model, optimizer, cfg.workers.envs_per_worker, local_copy=True)
+        report = Report(index, 0)
+        while not stop_event.is_set():
+            n_steps, episodes, losses = learner.update()
+            with step_counter.get_lock():
+                step_counter.value += n_steps
+                global_step = step_counter.value
+            report.add(global_step, episodes, losses)
+            if report.updates >= cfg.train.log_every_updates or global_step >= cfg.train.total_steps:
+                queue.put(report)
+                report = Report(index, global_step)
+            if global_step >= cfg.train.total_steps:
+                break
+        learner.close()
+    except BaseException as err:  # noqa: BLE001 - the parent must hear about every death
+        queue.put(("error", index, f"{type(err).__name__}: {err}", traceback.format_exc()))
+        raise SystemExit(1) from err
