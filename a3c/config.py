@@ -94,7 +94,7 @@ def register_configs() -> None:
         ("workers", WorkersConfig),
         ("logger", LoggerConfig),
     ):
-        store.store(group=group, name=f"base_{group}", node=schema)
+        store.store(group="schema", name=group, node=schema)
 
 
 class ConfigError(ValueError):

@@ -1,0 +1,96 @@
+"""Every group option composes into the typed schema; bad input fails early and clearly."""
+import itertools
+
+import pytest
+
+from a3c.config import ConfigError, validate
+
+from conftest import make_config, run_cli
+
+ALGOS = ["reinforce", "ac_q", "ac_baseline", "a2c", "a3c"]
+WORKERS = ["serial", "hogwild", "sync"]
+ENVS = {"cartpole": "CartPole-v1", "acrobot": "Acrobot-v1", "lunar_lander": "LunarLander-v3"}
+
+
+@pytest.mark.parametrize("algo,workers", itertools.product(ALGOS, WORKERS))
+def test_every_algo_and_worker_mode_composes_and_validates(algo, workers):
+    cfg = make_config(f"algo={algo}", f"workers={workers}")
+    assert (cfg.algo.name, cfg.workers.mode) == (algo, workers)
+    validate(cfg)
+
+
+@pytest.mark.parametrize("env,env_id", ENVS.items())
+def test_env_presets_name_their_gymnasium_id(env, env_id):
+    cfg = make_config(f"env={env}")
+    assert cfg.env.id == env_id
+    validate(cfg)
+
+
+def test_defaults_are_a3c_on_cartpole_with_two_hogwild_workers():
+    cfg = make_config()
+    assert (cfg.algo.name, cfg.algo.critic, cfg.algo.n_steps, cfg.algo.entropy_coef) == ("a3c", "v", 5, 0.01)
+    assert (cfg.env.id, cfg.train.target_return) == ("CartPole-v1", 475.0)
+    assert (cfg.workers.mode, cfg.workers.count) == ("hogwild", 2)
+
+
+def test_variants_are_points_in_one_space():
+    reinforce, ac_q, baseline, a3c = (make_config(f"algo={a}").algo for a in ["reinforce", "ac_q", "ac_baseline", "a3c"])
+    assert (reinforce.critic, reinforce.n_steps) == ("none", 0)
+    assert (ac_q.critic, ac_q.n_steps) == ("q", 1)
+    assert (baseline.critic, baseline.n_steps) == ("v", 1)
+    assert (a3c.critic, a3c.n_steps) == ("v", 5)
+
+
+def test_a2c_brings_synchronous_workers_unless_told_otherwise():
+    assert make_config("algo=a2c").workers.mode == "sync"
+    assert make_config("algo=a2c", "workers=hogwild").workers.mode == "hogwild"
+
+
+def test_in_between_ablations_are_one_override_away():
+    validate(make_config("algo=reinforce", "algo.critic=v"))  # REINFORCE with a V baseline
+    validate(make_config("algo=a3c", "algo.entropy_coef=0"))
+    validate(make_config("algo=ac_baseline", "workers=hogwild", "workers.count=4"))
+    validate(make_config("env.id=MountainCar-v0"))
+
+
+@pytest.mark.parametrize(
+    "override,message",
+    [
+        ("algo.gamma=1.5", "algo.gamma=1.5 is not allowed: a discount in (0, 1]"),
+        ("workers.count=0", "workers.count=0 is not allowed: an integer >= 1"),
+        ("algo.n_steps=-3", "algo.n_steps=-3 is not allowed: an integer >= 0"),
+        ("algo.critic=w", "algo.critic='w' is not allowed: one of none, q, v"),
+        ("env.id=Pendulum-v1", "env.id='Pendulum-v1' is not allowed: an environment with a Discrete action space"),
+    ],
+)
+def test_validate_names_key_value_and_what_is_allowed(override, message):
+    with pytest.raises(ConfigError, match=None) as err:
+        validate(make_config(override))
+    assert str(err.value).startswith(message)
+
+
+def test_reinforce_cannot_bootstrap_without_a_critic():
+    with pytest.raises(ConfigError, match="algo.n_steps=5 is not allowed: 0 when algo.critic=none"):
+        validate(make_config("algo=reinforce", "algo.n_steps=5"))
+
+
+@pytest.mark.parametrize(
+    "override,expected",
+    [
+        ("algo.gamma=1.5", ["error: algo.gamma=1.5 is not allowed: a discount in (0, 1]"]),
+        ("workers.count=0", ["error: workers.count=0 is not allowed: an integer >= 1"]),
+        ("env.id=NoSuchEnv-v0", ["error: env.id='NoSuchEnv-v0' is not allowed: a registered gymnasium id"]),
+        ("algo.n_steps=-3", ["error: algo.n_steps=-3 is not allowed: an integer >= 0"]),
+        # Hydra's own compose errors: the key and value, then the allowed options.
+        ("algo=nonsense", ["Could not find 'algo/nonsense'", "Available options in 'algo':", "ac_baseline"]),
+        ("workers.count=abc", ["Value 'abc' of type 'str' could not be converted to Integer", "full_key: workers.count"]),
+        ("algo.n_stepz=3", ["Key 'n_stepz' not in 'AlgoConfig'"]),
+    ],
+)
+def test_bad_input_on_the_command_line_fails_before_training(tmp_path, override, expected):
+    result = run_cli(override, "logger=off", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert result.returncode != 0
+    for text in expected:
+        assert text in result.stderr
+    assert not (tmp_path / "run" / "metrics.jsonl").exists()
+    assert "Traceback" not in result.stderr

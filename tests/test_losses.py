@@ -1,0 +1,84 @@
+"""Losses of each critic kind on a one-env rollout whose numbers are worked out by hand.
+
+The networks' weights are zeroed and their output biases set, so that pi is uniform over two
+actions (log pi = -ln 2) and the critic outputs a known constant V or Q(s, .).
+"""
+import math
+
+import pytest
+import torch
+
+from a3c.config import AlgoConfig, ModelConfig
+from a3c.losses import actor_critic_loss, categorical_entropy
+from a3c.networks import ActorCritic
+from a3c.rollout import Rollout
+
+LN2 = math.log(2)
+
+
+def test_entropy_of_uniform_and_of_a_skewed_distribution():
+    uniform = torch.zeros(4)
+    skewed = torch.log(torch.tensor([0.5, 0.25, 0.25]))
+    assert categorical_entropy(uniform).item() == pytest.approx(math.log(4))
+    assert categorical_entropy(skewed).item() == pytest.approx(1.5 * LN2)
+
+
+def constant_model(critic: str, critic_bias: list[float]) -> ActorCritic:
+    model = ActorCritic(obs_dim=3, n_actions=2, critic=critic, model_cfg=ModelConfig(hidden_sizes=[4]))
+    with torch.no_grad():
+        for param in model.parameters():
+            param.zero_()
+        if model.critic is not None:
+            model.critic[-1].bias.copy_(torch.tensor(critic_bias))
+    return model
+
+
+def rollout(rewards, actions, terminated, next_actions=None) -> Rollout:
+    steps = len(rewards)
+    column = lambda values, dtype: torch.tensor(values, dtype=dtype).unsqueeze(1)  # noqa: E731
+    return Rollout(
+        obs=torch.zeros(steps, 1, 3),
+        actions=column(actions, torch.int64),
+        rewards=column(rewards, torch.float32),
+        terminated=column(terminated, torch.bool),
+        truncated=torch.zeros(steps, 1, dtype=torch.bool),
+        valid=torch.ones(steps, 1, dtype=torch.bool),
+        final_obs=torch.zeros(steps, 1, 3),
+        last_obs=torch.zeros(1, 3),
+        next_actions=None if next_actions is None else torch.tensor(next_actions),
+        finished_episodes=[],
+    )
+
+
+def algo(**overrides) -> AlgoConfig:
+    return AlgoConfig(gamma=0.5, entropy_coef=0.0, value_coef=1.0, **overrides)
+
+
+def test_reinforce_weights_log_pi_by_the_monte_carlo_return():
+    # Episode rewards [1, 2], ends: G = [1 + 0.5*2, 2] = [2, 2]; loss = -mean(-ln2 * G) = 2 ln2
+    terms = actor_critic_loss(constant_model("none", []), rollout([1, 2], [0, 1], [0, 1]), algo(critic="none", n_steps=0))
+    assert terms.policy.item() == pytest.approx(2 * LN2)
+    assert terms.value.item() == 0.0
+
+
+def test_v_critic_advantage_is_the_td_error():
+    # V = 2 everywhere, r = 3, not done: target 3 + 0.5*2 = 4, TD error 4 - 2 = 2
+    terms = actor_critic_loss(constant_model("v", [2.0]), rollout([3], [0], [0]), algo(critic="v", n_steps=1))
+    assert terms.policy.item() == pytest.approx(2 * LN2)  # -(-ln2 * 2)
+    assert terms.value.item() == pytest.approx(0.5 * 2**2)
+
+
+def test_q_critic_actor_follows_q_and_critic_learns_the_sarsa_target():
+    # Q(s, .) = [1, 3]; took a = 0, next action a' = 1: target 3 + 0.5 * Q(s', 1) = 4.5
+    terms = actor_critic_loss(
+        constant_model("q", [1.0, 3.0]), rollout([3], [0], [0], next_actions=[1]), algo(critic="q", n_steps=1)
+    )
+    assert terms.policy.item() == pytest.approx(LN2)  # -(-ln2 * Q(s, 0))
+    assert terms.value.item() == pytest.approx(0.5 * (4.5 - 1.0) ** 2)
+
+
+def test_entropy_bonus_lowers_the_total_loss_by_coef_times_entropy():
+    model, data = constant_model("v", [2.0]), rollout([3], [0], [0])
+    without = actor_critic_loss(model, data, algo(critic="v", n_steps=1)).total.item()
+    with_bonus = actor_critic_loss(model, data, AlgoConfig(gamma=0.5, entropy_coef=0.1, value_coef=1.0, critic="v", n_steps=1)).total.item()
+    assert without - with_bonus == pytest.approx(0.1 * LN2)

@@ -1,0 +1,60 @@
+"""Every variant x worker mode trains a tiny budget end to end through the real CLI."""
+import json
+
+import torch
+import yaml
+
+from conftest import run_cli
+
+SUMMARY_FIELDS = {
+    "algo", "env_id", "seed", "workers_mode", "workers_count", "global_step", "wall_seconds",
+    "mean_return_last_100", "solved_at_step", "solved_at_seconds",
+}
+METRIC_NAMES = {
+    "charts/episodic_return", "charts/episodic_length", "charts/sps",
+    "losses/policy", "losses/value", "losses/entropy",
+}
+
+
+def read_run(run_dir):
+    summary = json.loads((run_dir / "summary.json").read_text())
+    lines = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=False)
+    return summary, lines, config, checkpoint
+
+
+def test_every_algo_and_worker_mode_trains_and_writes_its_files(tmp_path):
+    sweep = tmp_path / "sweep"
+    result = run_cli(
+        "-m", "algo=reinforce,ac_q,ac_baseline,a2c,a3c", "workers=serial,hogwild,sync",
+        "train.total_steps=600", "train.log_every_updates=5", "train.progress=false", "logger=off",
+        f"hydra.sweep.dir={sweep}", cwd=tmp_path, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    run_dirs = sorted(p for p in sweep.iterdir() if (p / "summary.json").exists())
+    assert len(run_dirs) == 15
+    seen = set()
+    for run_dir in run_dirs:
+        summary, lines, config, checkpoint = read_run(run_dir)
+        assert SUMMARY_FIELDS <= summary.keys()
+        assert summary["global_step"] >= 600
+        assert summary["solved_at_step"] is None  # 600 steps solve nothing
+        assert (summary["algo"], summary["workers_mode"]) == (config["algo"]["name"], config["workers"]["mode"])
+        names = set().union(*(line.keys() for line in lines))
+        assert METRIC_NAMES <= names, run_dir
+        assert all("global_step" in line and "wall_time" in line for line in lines)
+        assert checkpoint["global_step"] == summary["global_step"]
+        seen.add((summary["algo"], summary["workers_mode"]))
+    assert len(seen) == 15
+
+
+def test_default_run_logs_to_wandb_offline_inside_the_run_dir(tmp_path):
+    run_dir = tmp_path / "run"
+    result = run_cli("train.total_steps=2000", "train.progress=false", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary, _, config, _ = read_run(run_dir)
+    assert (summary["algo"], summary["workers_mode"], summary["workers_count"]) == ("a3c", "hogwild", 2)
+    assert config["logger"]["mode"] == "offline"
+    assert list((run_dir / "wandb").glob("offline-run-*/run-*.wandb"))
+    assert f"results: {run_dir}" in result.stdout
