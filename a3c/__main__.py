@@ -28,7 +28,14 @@ def main(cfg: DictConfig) -> float | None:
 
     from a3c import train  # torch and gymnasium load only once the config is known good
 
-    summary = train.run(config, run_dir)
+    try:
+        summary = train.run(config, run_dir)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: partial results and a checkpoint are in {run_dir}", file=sys.stderr)
+        sys.exit(130)
+    except train.WorkerFailed as err:
+        print(f"error: {err}; partial results and a checkpoint are in {run_dir}", file=sys.stderr)
+        sys.exit(1)
     print(f"results: {run_dir} (mean return of the last 100 episodes: {summary['mean_return_last_100']})")
     return summary["mean_return_last_100"]
 

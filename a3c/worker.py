@@ -5,6 +5,8 @@ Hogwild process; only where it runs and how steps are counted differ.
 """
 from __future__ import annotations
 
+import os
+import signal
 import traceback
 from dataclasses import dataclass, field
 
@@ -100,6 +102,8 @@ class Learner:
 
 def hogwild_worker(index: int, cfg: Config, global_model, shared_optim_state, step_counter, stop_event, queue) -> None:
     """Entry point of one Hogwild process; anything it raises goes up the queue, then exits 1."""
+    # Ctrl-C reaches the whole process group; the parent alone decides, and sets stop_event.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     torch.set_num_threads(1)
     torch.manual_seed(cfg.train.seed * 10_000 + index)
     try:
@@ -107,7 +111,9 @@ def hogwild_worker(index: int, cfg: Config, global_model, shared_optim_state, st
         attach_state(optimizer, shared_optim_state)
         learner = Learner(cfg, index, global_model, optimizer, cfg.workers.envs_per_worker, local_copy=True)
         report = Report(index, 0)
-        while not stop_event.is_set():
+        parent = os.getppid()
+        # A parent killed outright (SIGKILL) cannot set stop_event; orphans must not train on.
+        while not stop_event.is_set() and os.getppid() == parent:
             n_steps, episodes, losses = learner.update()
             with step_counter.get_lock():
                 step_counter.value += n_steps
