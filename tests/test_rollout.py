@@ -1,0 +1,59 @@
+"""EnvBatch and RolloutCollector on real gymnasium envs: ends are recorded as they happened."""
+import numpy as np
+import torch
+
+from a3c.config import EnvConfig
+from a3c.envs import EnvBatch
+from a3c.rollout import RolloutCollector
+
+
+def uniform_policy(obs):
+    return torch.zeros(obs.shape[0], 2)
+
+
+def test_time_limit_is_a_truncation_and_keeps_the_real_last_observation():
+    envs = EnvBatch(EnvConfig(id="CartPole-v1", max_episode_steps=3), seeds=[0])
+    first_obs = envs.obs.copy()
+    for _ in range(3):
+        result = envs.step(np.array([0]))
+    assert result.truncated.tolist() == [True] and result.terminated.tolist() == [False]
+    assert result.finished_episodes == [(0, 3.0, 3)]
+    # The last observation is three pushes away from the start; the next one is a fresh reset.
+    assert not np.allclose(result.final_obs, first_obs)
+    assert not np.allclose(result.final_obs, result.next_obs)
+    assert np.all(np.abs(result.next_obs) <= 0.05)  # CartPole resets to U(-0.05, 0.05)
+
+
+def test_termination_is_not_a_truncation():
+    envs = EnvBatch(EnvConfig(id="CartPole-v1"), seeds=[0])
+    for _ in range(100):  # always pushing left drops the pole within a few dozen steps
+        result = envs.step(np.array([0]))
+        if result.finished_episodes:
+            break
+    assert result.terminated.tolist() == [True] and result.truncated.tolist() == [False]
+
+
+def test_n_step_rollout_has_the_asked_shape_and_counts_every_transition():
+    envs = EnvBatch(EnvConfig(id="CartPole-v1"), seeds=[0, 1, 2])
+    rollout = RolloutCollector(envs, n_steps=5).collect(uniform_policy)
+    assert rollout.obs.shape == (5, 3, 4) and rollout.actions.shape == (5, 3)
+    assert rollout.n_transitions == 15 and rollout.next_actions is None
+
+
+def test_whole_episode_rollout_ends_every_episode_and_masks_the_idle_steps():
+    envs = EnvBatch(EnvConfig(id="CartPole-v1"), seeds=[0, 1])
+    rollout = RolloutCollector(envs, n_steps=0).collect(uniform_policy)
+    lengths = sorted(length for _, _, length in rollout.finished_episodes)
+    assert len(lengths) == 2
+    assert rollout.obs.shape[0] == lengths[-1]  # the rollout lasts as long as the longest episode
+    assert rollout.n_transitions == sum(lengths)
+    ended = rollout.terminated | rollout.truncated
+    assert ended.sum(0).tolist() == [1, 1]  # each env ends exactly once, at its last valid step
+
+
+def test_q_critic_rollouts_take_the_bootstrap_action_first_next_time():
+    envs = EnvBatch(EnvConfig(id="CartPole-v1"), seeds=[0, 1])
+    collector = RolloutCollector(envs, n_steps=2, carry_next_action=True)
+    first = collector.collect(uniform_policy)
+    second = collector.collect(uniform_policy)
+    assert torch.equal(second.actions[0], first.next_actions)
