@@ -9,6 +9,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from a3c.config import Config, ConfigError, register_configs, validate
+from a3c.sweep import tracking_names
 
 register_configs()
 # An absolute path: relative ones resolve as a Python package when run as a console script.
@@ -24,6 +25,9 @@ def main(cfg: DictConfig) -> float | None:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
+    group, name = tracking_names(config.algo.name, config.train.seed)
+    config.logger.group = config.logger.group or group
+    config.logger.name = config.logger.name or name
     OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
 
     from a3c import train  # torch and gymnasium load only once the config is known good

@@ -70,8 +70,9 @@ class LoggerConfig:
     mode: str = "offline"
     project: str = "a3c"
     entity: Optional[str] = None
-    group: Optional[str] = None
-    tags: List[str] = field(default_factory=list)
+    group: Optional[str] = None  # None: the sweep directory's name in a multirun
+    name: Optional[str] = None  # None: algo, the overrides that vary in the sweep, then the seed
+    tags: List[str] = field(default_factory=list)  # env id and worker mode are always added
 
 
 @dataclass

@@ -34,7 +34,8 @@ class WandbTracker(Tracker):
             project=cfg.logger.project,
             entity=cfg.logger.entity,
             group=cfg.logger.group,
-            tags=list(cfg.logger.tags),
+            name=cfg.logger.name,
+            tags=[cfg.env.id, cfg.workers.mode, *cfg.logger.tags],
             mode=cfg.logger.mode,
             dir=str(run_dir),
             job_type=cfg.algo.name,
@@ -49,7 +50,7 @@ class WandbTracker(Tracker):
         self._guard(lambda: self._run.log({**values, "global_step": step}))
 
     def summary(self, values: dict) -> None:
-        self._guard(lambda: self._run.summary.update({k: v for k, v in values.items() if v is not None}))
+        self._guard(lambda: self._run.summary.update(values))
 
     def finish(self, exit_code: int = 0) -> None:
         self._guard(lambda: self._run.finish(exit_code=exit_code))

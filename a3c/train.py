@@ -89,6 +89,10 @@ def _run_in_process(cfg: Config, model, optimizer, recorder: RunRecorder) -> str
 
 
 def _run_hogwild(cfg: Config, model, optimizer, recorder: RunRecorder) -> str:
+    if mp.get_start_method(allow_none=True) not in (None, "spawn", "fork", "forkserver"):
+        # Inside a joblib launcher job the default is loky's own method, which a spawned child
+        # is told to restore and cannot; it only needs a standard name.
+        mp.set_start_method("spawn", force=True)
     ctx = mp.get_context("spawn")
     model.share_memory()
     shared_optim_state = share_state(optimizer)
