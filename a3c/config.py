@@ -13,6 +13,7 @@ from hydra.core.config_store import ConfigStore
 
 CRITICS = ("none", "q", "v")
 OPTIMIZERS = ("rmsprop", "adam", "sgd")
+LR_SCHEDULES = ("constant", "linear")
 WORKER_MODES = ("serial", "hogwild", "sync")
 LOGGER_BACKENDS = ("wandb", "off")
 
@@ -26,6 +27,7 @@ class AlgoConfig:
     entropy_coef: float = 0.01
     value_coef: float = 0.5
     lr: float = 7e-4
+    lr_schedule: str = "constant"  # constant | linear (annealed to 0 at train.total_steps)
     optimizer: str = "rmsprop"  # statistics shared by all workers in hogwild mode
     rmsprop_alpha: float = 0.99
     optimizer_eps: float = 1e-5
@@ -121,6 +123,7 @@ def validate(cfg: Config) -> None:
         "0 when algo.critic=none (without a critic there is nothing to bootstrap from)",
     )
     _check(algo.lr > 0, "algo.lr", algo.lr, "a learning rate > 0")
+    _check(algo.lr_schedule in LR_SCHEDULES, "algo.lr_schedule", algo.lr_schedule, f"one of {', '.join(LR_SCHEDULES)}")
     _check(algo.entropy_coef >= 0, "algo.entropy_coef", algo.entropy_coef, "a coefficient >= 0")
     _check(algo.value_coef >= 0, "algo.value_coef", algo.value_coef, "a coefficient >= 0")
     _check(algo.max_grad_norm >= 0, "algo.max_grad_norm", algo.max_grad_norm, ">= 0 (0 disables clipping)")

@@ -77,7 +77,7 @@ def _run_in_process(cfg: Config, model, optimizer, recorder: RunRecorder) -> str
     try:
         while (reason := recorder.should_stop()) is None:
             for learner in learners:
-                n_steps, episodes, losses = learner.update()
+                n_steps, episodes, losses = learner.update(global_step)
                 global_step += n_steps
                 report = Report(learner.index, global_step)
                 report.add(global_step, episodes, losses)

@@ -58,6 +58,14 @@ class Report:
         return {name: total / max(self.updates, 1) for name, total in self.loss_sums.items()}
 
 
+def set_learning_rate(optimizer, cfg: Config, global_step: int) -> None:
+    """A linear schedule anneals lr to 0 at train.total_steps (Mnih et al. 2016, Section 8)."""
+    if cfg.algo.lr_schedule == "linear":
+        fraction_left = max(0.0, 1.0 - global_step / cfg.train.total_steps)
+        for group in optimizer.param_groups:
+            group["lr"] = cfg.algo.lr * fraction_left
+
+
 class Learner:
     """Owns a batch of envs and a local copy of the model; applies updates to the global one."""
 
@@ -73,7 +81,7 @@ class Learner:
         # global model; in the main process nothing else writes it, so a copy would only cost.
         self.local_model = build_model(cfg, self.envs.observation_space.shape[0], self.envs.n_actions) if local_copy else global_model
 
-    def update(self):
+    def update(self, global_step: int):
         """One rollout and one gradient step. Returns (transitions, finished episodes, losses)."""
         model = self._synced_local_model()
         rollout = self.collector.collect(model.policy)
@@ -87,6 +95,7 @@ class Learner:
             # torch 2's zero_grad() sets grads to None, which breaks code that shares grad tensors.
             for global_param, local_param in zip(self.global_model.parameters(), model.parameters()):
                 global_param.grad = local_param.grad
+        set_learning_rate(self.optimizer, self.cfg, global_step)
         self.optimizer.step()
         return rollout.n_transitions, rollout.finished_episodes, losses
 
@@ -114,7 +123,7 @@ def hogwild_worker(index: int, cfg: Config, global_model, shared_optim_state, st
         parent = os.getppid()
         # A parent killed outright (SIGKILL) cannot set stop_event; orphans must not train on.
         while not stop_event.is_set() and os.getppid() == parent:
-            n_steps, episodes, losses = learner.update()
+            n_steps, episodes, losses = learner.update(step_counter.value)
             with step_counter.get_lock():
                 step_counter.value += n_steps
                 global_step = step_counter.value

@@ -28,9 +28,15 @@ def test_env_presets_name_their_gymnasium_id(env, env_id):
 
 def test_defaults_are_a3c_on_cartpole_with_two_hogwild_workers():
     cfg = make_config()
-    assert (cfg.algo.name, cfg.algo.critic, cfg.algo.n_steps, cfg.algo.entropy_coef) == ("a3c", "v", 5, 0.01)
+    assert (cfg.algo.name, cfg.algo.critic, cfg.algo.n_steps, cfg.algo.optimizer) == ("a3c", "v", 5, "rmsprop")
     assert (cfg.env.id, cfg.train.target_return) == ("CartPole-v1", 475.0)
     assert (cfg.workers.mode, cfg.workers.count) == ("hogwild", 2)
+
+
+def test_the_paper_entropy_bonus_except_where_a_pair_is_tuned():
+    assert make_config("env=acrobot").algo.entropy_coef == 0.01
+    assert make_config("env=cartpole").algo.entropy_coef == 0.0  # conf/tuned/a3c_cartpole.yaml
+    assert make_config("env=cartpole", "algo.entropy_coef=0.01").algo.entropy_coef == 0.01
 
 
 def test_variants_are_points_in_one_space():
