@@ -1,0 +1,61 @@
+"""Learning curves: the mean over seeds of each run's last-100-episode mean return, with a
+95% bootstrap band, against global_step; one line per setting."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from a3c import stats
+
+WINDOW = 100  # the same window as "solved"
+GRID_POINTS = 100
+
+
+def running_mean_at(steps: np.ndarray, returns: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Mean return of the last WINDOW episodes finished by each grid step (NaN before any).
+
+    After a run's last episode (e.g. it stopped once solved) its last value carries on.
+    """
+    cumulative = np.concatenate([[0.0], np.cumsum(returns)])
+    ends = np.searchsorted(steps, grid, side="right")
+    starts = np.maximum(ends - WINDOW, 0)
+    counts = ends - starts
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, (cumulative[ends] - cumulative[starts]) / counts, np.nan)
+
+
+def setting_curve(runs: list, grid: np.ndarray, seed: int = 0):
+    """(mean, low, high) over the runs of one setting on the grid."""
+    values = np.stack([running_mean_at(r.curve_steps, r.curve_returns, grid) for r in runs])
+    mean = values.mean(axis=0)
+    if len(runs) < 2:
+        return mean, mean, mean
+    low, high = np.full_like(mean, np.nan), np.full_like(mean, np.nan)
+    defined = ~np.isnan(values).any(axis=0)
+    if defined.any():
+        low[defined], high[defined] = stats.bootstrap_ci(values[:, defined], seed=seed, axis=0)
+    return mean, low, high
+
+
+def plot_curves(settings: list, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display on servers and CI
+    import matplotlib.pyplot as plt
+
+    last_step = max(r.summary["global_step"] for s in settings for r in s.runs)
+    grid = np.linspace(0, last_step, GRID_POINTS)
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for setting in settings:
+        mean, low, high = setting_curve(setting.runs, grid)
+        line, = axes.plot(grid, mean, label=f"{setting.label} (n={len(setting.runs)})")
+        axes.fill_between(grid, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+    axes.set_xlabel("global_step (env steps, all workers)")
+    axes.set_ylabel(f"mean return of the last {WINDOW} episodes")
+    axes.set_title(title)
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=7, loc="best")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)

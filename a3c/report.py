@@ -1,0 +1,158 @@
+"""`a3c-report`: run directories -> a paper-style table and learning curves.
+
+Reads only local files (summary.json, metrics.jsonl, config.yaml); no network. Runs are
+grouped into settings by the config keys that differ between them (the seed excepted), so a
+sweep directory becomes one row per ablation.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from a3c import stats
+
+IGNORED_KEYS = ("train.seed", "train.progress", "logger.", "train.log_every_updates")
+
+
+@dataclass
+class Run:
+    path: Path
+    config: dict  # flattened: {"algo.n_steps": 5, ...}
+    summary: dict
+    curve_steps: np.ndarray  # global_step of each finished episode
+    curve_returns: np.ndarray  # its return
+
+
+@dataclass
+class Setting:
+    label: str
+    runs: list = field(default_factory=list)
+
+
+def find_run_dirs(paths: list[Path]) -> list[Path]:
+    found = []
+    for path in paths:
+        found += [p.parent for p in sorted(path.rglob("summary.json"))] if path.is_dir() else []
+    return sorted(set(found))
+
+
+def _flatten(node: dict, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in node.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def load_run(run_dir: Path) -> Run:
+    summary = json.loads((run_dir / "summary.json").read_text())
+    config = _flatten(yaml.safe_load((run_dir / "config.yaml").read_text()))
+    steps, returns = [], []
+    with open(run_dir / "metrics.jsonl", encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            if "charts/episodic_return" in row:
+                steps.append(row["global_step"])
+                returns.append(row["charts/episodic_return"])
+    return Run(run_dir, config, summary, np.asarray(steps, dtype=float), np.asarray(returns, dtype=float))
+
+
+def varying_keys(runs: list[Run]) -> list[str]:
+    keys = sorted(set().union(*(run.config.keys() for run in runs)))
+    return [
+        key for key in keys
+        if not key.startswith(IGNORED_KEYS) and len({json.dumps(run.config.get(key)) for run in runs}) > 1
+    ]
+
+
+def label_keys(runs: list[Run]) -> list[str]:
+    """The varying keys, with a preset's own settings folded into its name: when algo.name
+    varies, algo.lr is left out of the label unless it also varies between runs of one algo."""
+    keys = varying_keys(runs)
+    presets = [key[: -len(".name")] for key in keys if key.endswith(".name")]
+
+    def implied(key: str) -> bool:
+        group = key.split(".")[0]
+        if group not in presets or key == f"{group}.name":
+            return False
+        by_name: dict = {}
+        for run in runs:
+            by_name.setdefault(run.config.get(f"{group}.name"), set()).add(json.dumps(run.config.get(key)))
+        return all(len(values) == 1 for values in by_name.values())
+
+    return [key for key in keys if not implied(key)]
+
+
+def group_settings(runs: list[Run]) -> tuple[list[str], list[Setting]]:
+    keys = label_keys(runs)
+    settings: dict[str, Setting] = {}
+    for run in runs:
+        label = " ".join(f"{key.removesuffix('.name')}={run.config.get(key)}" for key in keys) or "all runs"
+        settings.setdefault(label, Setting(label)).runs.append(run)
+    return keys, list(settings.values())
+
+
+def setting_row(setting: Setting, seed: int = 0) -> dict:
+    finals = np.array([r.summary["mean_return_last_100"] for r in setting.runs if r.summary["mean_return_last_100"] is not None])
+    solved = [r for r in setting.runs if r.summary["solved_at_step"] is not None]
+    low, high = stats.bootstrap_ci(finals, seed=seed) if len(finals) else (float("nan"), float("nan"))
+    return {
+        "setting": setting.label,
+        "seeds": len(setting.runs),
+        "final_return_mean": float(finals.mean()) if len(finals) else float("nan"),
+        "ci95_low": low,
+        "ci95_high": high,
+        "final_return_iqm": stats.iqm(finals) if len(finals) else float("nan"),
+        "solved": len(solved),
+        "median_steps_to_target": _median([r.summary["solved_at_step"] for r in solved]),
+        "median_seconds_to_target": _median([r.summary["solved_at_seconds"] for r in solved]),
+        "sps": float(np.mean([r.summary["sps"] for r in setting.runs])),
+    }
+
+
+def _median(values: list) -> float | None:
+    return float(np.median(values)) if values else None
+
+
+def build_report(paths: list[Path], out_dir: Path, fmt: str = "markdown", title: str | None = None) -> str:
+    """Write table.<ext> and curves.png into out_dir; return the table text."""
+    from a3c import curves, tables
+
+    run_dirs = find_run_dirs(paths)
+    if not run_dirs:
+        raise SystemExit(f"error: no run directories (with summary.json) under {', '.join(map(str, paths))}")
+    runs = [load_run(run_dir) for run_dir in run_dirs]
+    keys, settings = group_settings(runs)
+    rows = [setting_row(setting) for setting in settings]
+    text = tables.FORMATS[fmt](rows)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"table.{ {'markdown': 'md', 'latex': 'tex', 'csv': 'csv'}[fmt] }").write_text(text)
+    env_ids = sorted({run.summary["env_id"] for run in runs})
+    curves.plot_curves(settings, out_dir / "curves.png", title or f"{', '.join(env_ids)}: {', '.join(keys) or 'runs'}")
+    return text
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="a3c-report", description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="+", type=Path, help="sweep directories or run directories")
+    parser.add_argument("--out", type=Path, default=None, help="where table and curves.png go (default: the first path)")
+    parser.add_argument("--format", choices=["markdown", "latex", "csv"], default="markdown")
+    parser.add_argument("--title", default=None, help="title of the curves plot")
+    args = parser.parse_args(argv)
+    missing = [str(p) for p in args.paths if not p.is_dir()]
+    if missing:
+        parser.error(f"not a directory: {', '.join(missing)}")
+    text = build_report(args.paths, args.out or args.paths[0], args.format, args.title)
+    sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""a3c-report on run directories with known numbers, and on a real tiny sweep."""
+import json
+
+import numpy as np
+import pytest
+import yaml
+
+from a3c.report import build_report, find_run_dirs, group_settings, load_run, main, setting_row
+
+from conftest import run_cli
+
+
+def write_run(path, entropy_coef, seed, final, solved_at=None, episodes=((10, 20.0), (30, 40.0))):
+    path.mkdir(parents=True)
+    config = {"algo": {"name": "a3c", "entropy_coef": entropy_coef, "lr": 7e-4}, "train": {"seed": seed}, "logger": {"name": f"x{seed}"}}
+    (path / "config.yaml").write_text(yaml.safe_dump(config))
+    summary = {"env_id": "CartPole-v1", "global_step": 100, "mean_return_last_100": final, "sps": 1000.0 + seed,
+               "solved_at_step": solved_at, "solved_at_seconds": None if solved_at is None else solved_at / 10}
+    (path / "summary.json").write_text(json.dumps(summary))
+    lines = [{"global_step": step, "charts/episodic_return": ret} for step, ret in episodes]
+    lines.append({"global_step": 100, "losses/policy": 0.1})
+    (path / "metrics.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+
+FINALS = [0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 1000.0]
+
+
+@pytest.fixture
+def sweep(tmp_path):
+    for seed, final in enumerate(FINALS):
+        write_run(tmp_path / "sweep" / f"a{seed}", 0.0, seed, final, solved_at=100 * (seed + 1) if seed < 3 else None)
+    for seed in range(2):
+        write_run(tmp_path / "sweep" / f"b{seed}", 0.01, seed, 5.0)
+    return tmp_path / "sweep"
+
+
+def test_runs_group_by_the_keys_that_vary_except_the_seed(sweep):
+    keys, settings = group_settings([load_run(d) for d in find_run_dirs([sweep])])
+    assert keys == ["algo.entropy_coef"]
+    assert sorted((s.label, len(s.runs)) for s in settings) == [("algo.entropy_coef=0.0", 8), ("algo.entropy_coef=0.01", 2)]
+
+
+def test_table_values_match_the_known_numbers(sweep):
+    _, settings = group_settings([load_run(d) for d in find_run_dirs([sweep])])
+    row = setting_row(next(s for s in settings if s.label == "algo.entropy_coef=0.0"))
+    assert row["seeds"] == 8
+    assert row["final_return_mean"] == pytest.approx(np.mean(FINALS))
+    assert row["final_return_iqm"] == pytest.approx(35.0)  # mean of the middle four: 20, 30, 40, 50
+    assert (row["solved"], row["median_steps_to_target"], row["median_seconds_to_target"]) == (3, 200.0, 20.0)
+    assert row["sps"] == pytest.approx(1003.5)
+    # An independent bootstrap of the mean with many resamples gives the same 95% interval.
+    rng = np.random.default_rng(1)
+    means = rng.choice(FINALS, size=(200_000, len(FINALS))).mean(axis=1)
+    assert row["ci95_low"] == pytest.approx(np.percentile(means, 2.5), abs=4.0)
+    assert row["ci95_high"] == pytest.approx(np.percentile(means, 97.5), abs=8.0)
+
+
+def test_markdown_latex_and_csv(sweep, tmp_path):
+    markdown = build_report([sweep], tmp_path / "md")
+    assert "| algo.entropy_coef=0.01 | 2 | 5.0 [5.0, 5.0] | 5.0 | 0/2 | — | — | 1,000 |" in markdown
+    latex = build_report([sweep], tmp_path / "tex", fmt="latex")
+    assert latex.startswith(r"\begin{tabular}") and r"algo.entropy\_coef=0.01 & 2 & 5.0 [5.0, 5.0]" in latex
+    csv_text = build_report([sweep], tmp_path / "csv", fmt="csv")
+    assert csv_text.splitlines()[0].startswith("setting,seeds,final_return_mean,ci95_low,ci95_high")
+    assert (tmp_path / "tex" / "table.tex").exists() and (tmp_path / "csv" / "curves.png").stat().st_size > 0
+
+
+def test_no_runs_is_a_clear_error(tmp_path, capsys):
+    with pytest.raises(SystemExit, match="no run directories"):
+        main([str(tmp_path)])
+
+
+def test_report_on_a_real_two_setting_sweep(tmp_path):
+    sweep = tmp_path / "real"
+    result = run_cli("-m", "workers=serial", "logger=off", "train.progress=false", "train.total_steps=3000",
+                     "algo.n_steps=5,20", "train.seed=0,1", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    table = build_report([sweep], tmp_path / "report")
+    rows = [line for line in table.splitlines() if line.startswith("| algo.n_steps=")]
+    assert [row.split(" | ")[0:2] for row in rows] == [["| algo.n_steps=5", "2"], ["| algo.n_steps=20", "2"]]
+    png = tmp_path / "report" / "curves.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
