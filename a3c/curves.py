@@ -44,18 +44,22 @@ def plot_curves(settings: list, path: Path, title: str) -> None:
     matplotlib.use("Agg")  # files only: no display on servers and CI
     import matplotlib.pyplot as plt
 
-    last_step = max(r.summary["global_step"] for s in settings for r in s.runs)
-    grid = np.linspace(0, last_step, GRID_POINTS)
-    figure, axes = plt.subplots(figsize=(7, 4.5))
+    by_env: dict[str, list] = {}  # returns of different tasks do not share an axis
     for setting in settings:
-        mean, low, high = setting_curve(setting.runs, grid)
-        line, = axes.plot(grid, mean, label=f"{setting.label} (n={len(setting.runs)})")
-        axes.fill_between(grid, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
-    axes.set_xlabel("global_step (env steps, all workers)")
-    axes.set_ylabel(f"mean return of the last {WINDOW} episodes")
-    axes.set_title(title)
-    axes.grid(alpha=0.3)
-    axes.legend(fontsize=7, loc="best")
+        by_env.setdefault(setting.runs[0].summary["env_id"], []).append(setting)
+    figure, all_axes = plt.subplots(1, len(by_env), figsize=(7 * len(by_env), 4.5), squeeze=False)
+    for axes, (env_id, env_settings) in zip(all_axes[0], sorted(by_env.items())):
+        last_step = max(r.summary["global_step"] for s in env_settings for r in s.runs)
+        grid = np.linspace(0, last_step, GRID_POINTS)
+        for setting in env_settings:
+            mean, low, high = setting_curve(setting.runs, grid)
+            line, = axes.plot(grid, mean, label=f"{setting.label} (n={len(setting.runs)})")
+            axes.fill_between(grid, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+        axes.set_xlabel("global_step (env steps, all workers)")
+        axes.set_ylabel(f"mean return of the last {WINDOW} episodes")
+        axes.set_title(f"{env_id}: {title}" if len(by_env) > 1 else title)
+        axes.grid(alpha=0.3)
+        axes.legend(fontsize=7, loc="best")
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
