@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: install train test clean
+.PHONY: install train test clean studies
 
 install: $(STAMP)
 
@@ -21,6 +21,17 @@ train: install
 
 test: install
 	$(BIN)/python -m pytest -q $(ARGS)
+
+# One study, from nothing to experiments/<study>/table.md and its plots. See README.
+STUDIES := lineage entropy n_steps workers learning_rate
+REPORT_ARGS_learning_rate := --scatter algo.lr
+
+study-%: install
+	rm -rf multirun/study-$*
+	$(BIN)/a3c-train -m +experiment=$* logger=off hydra.sweep.dir=multirun/study-$* $(ARGS)
+	$(BIN)/a3c-report multirun/study-$* --out experiments/$* $(REPORT_ARGS_$*)
+
+studies: $(addprefix study-,$(STUDIES))
 
 clean:
 	rm -rf $(VENV) outputs multirun

@@ -63,3 +63,31 @@ def plot_curves(settings: list, path: Path, title: str) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+def plot_final_vs(settings: list, key: str, path: Path, title: str) -> None:
+    """Each run's final score (mean of its last 100 episodes) against one config key, on a
+    log axis, one colour per setting without that key: the paper's robustness figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    groups: dict[str, list] = {}
+    for setting in settings:
+        label = " ".join(part for part in setting.label.split() if not part.startswith(f"{key}=")) or "runs"
+        groups.setdefault(label, []).extend(setting.runs)
+    for label, runs in groups.items():
+        x = [run.config[key] for run in runs]
+        y = [run.summary["mean_return_last_100"] for run in runs]
+        axes.scatter(x, y, label=f"{label} (n={len(runs)})", alpha=0.75)
+    axes.set_xscale("log")
+    axes.set_xlabel(key)
+    axes.set_ylabel(f"final score: mean return of the last {WINDOW} episodes")
+    axes.set_title(title)
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=8, loc="best")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)

@@ -39,7 +39,12 @@ def find_run_dirs(paths: list[Path]) -> list[Path]:
     found = []
     for path in paths:
         found += [p.parent for p in sorted(path.rglob("summary.json"))] if path.is_dir() else []
-    return sorted(set(found))
+    return sorted(set(found), key=_natural_key)
+
+
+def _natural_key(path: Path) -> list:
+    """Hydra numbers sweep jobs 0, 1, ..., 10: sort them as numbers, not as text."""
+    return [int(part) if part.isdigit() else part for part in path.parts]
 
 
 def _flatten(node: dict, prefix: str = "") -> dict:
@@ -74,21 +79,22 @@ def varying_keys(runs: list[Run]) -> list[str]:
 
 
 def label_keys(runs: list[Run]) -> list[str]:
-    """The varying keys, with a preset's own settings folded into its name: when algo.name
-    varies, algo.lr is left out of the label unless it also varies between runs of one algo."""
+    """The varying keys, less those the varying presets imply: when algo.name and env.name
+    vary, algo.lr or train.target_return stay out of the label unless they also vary between
+    runs of one (algo, env) pair (a preset's own values, or a tuned/ file's)."""
     keys = varying_keys(runs)
-    presets = [key[: -len(".name")] for key in keys if key.endswith(".name")]
+    presets = [key for key in keys if key.endswith(".name")]
+    if not presets:
+        return keys
 
     def implied(key: str) -> bool:
-        group = key.split(".")[0]
-        if group not in presets or key == f"{group}.name":
-            return False
-        by_name: dict = {}
+        values_by_choice: dict = {}
         for run in runs:
-            by_name.setdefault(run.config.get(f"{group}.name"), set()).add(json.dumps(run.config.get(key)))
-        return all(len(values) == 1 for values in by_name.values())
+            choice = tuple(json.dumps(run.config.get(p)) for p in presets)
+            values_by_choice.setdefault(choice, set()).add(json.dumps(run.config.get(key)))
+        return all(len(values) == 1 for values in values_by_choice.values())
 
-    return [key for key in keys if not implied(key)]
+    return [key for key in keys if key in presets or not implied(key)]
 
 
 def group_settings(runs: list[Run]) -> tuple[list[str], list[Setting]]:
@@ -122,8 +128,9 @@ def _median(values: list) -> float | None:
     return float(np.median(values)) if values else None
 
 
-def build_report(paths: list[Path], out_dir: Path, fmt: str = "markdown", title: str | None = None) -> str:
-    """Write table.<ext> and curves.png into out_dir; return the table text."""
+def build_report(paths: list[Path], out_dir: Path, fmt: str = "markdown", title: str | None = None,
+                 scatter_key: str | None = None) -> str:
+    """Write table.<ext> and curves.png (and final_vs_<key>.png) into out_dir; return the table."""
     from a3c import curves, tables
 
     run_dirs = find_run_dirs(paths)
@@ -136,7 +143,11 @@ def build_report(paths: list[Path], out_dir: Path, fmt: str = "markdown", title:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"table.{ {'markdown': 'md', 'latex': 'tex', 'csv': 'csv'}[fmt] }").write_text(text)
     env_ids = sorted({run.summary["env_id"] for run in runs})
-    curves.plot_curves(settings, out_dir / "curves.png", title or f"{', '.join(env_ids)}: {', '.join(keys) or 'runs'}")
+    varying = ", ".join(keys) or "runs"
+    title = title or (f"{env_ids[0]}: {varying}" if len(env_ids) == 1 else varying)  # else per-task panels
+    curves.plot_curves(settings, out_dir / "curves.png", title)
+    if scatter_key:
+        curves.plot_final_vs(settings, scatter_key, out_dir / f"final_vs_{scatter_key.split('.')[-1]}.png", title)
     return text
 
 
@@ -145,12 +156,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("paths", nargs="+", type=Path, help="sweep directories or run directories")
     parser.add_argument("--out", type=Path, default=None, help="where table and curves.png go (default: the first path)")
     parser.add_argument("--format", choices=["markdown", "latex", "csv"], default="markdown")
-    parser.add_argument("--title", default=None, help="title of the curves plot")
+    parser.add_argument("--title", default=None, help="title of the plots")
+    parser.add_argument("--scatter", default=None, metavar="KEY",
+                        help="also plot each run's final score against this config key (log axis), e.g. algo.lr")
     args = parser.parse_args(argv)
     missing = [str(p) for p in args.paths if not p.is_dir()]
     if missing:
         parser.error(f"not a directory: {', '.join(missing)}")
-    text = build_report(args.paths, args.out or args.paths[0], args.format, args.title)
+    text = build_report(args.paths, args.out or args.paths[0], args.format, args.title, args.scatter)
     sys.stdout.write(text)
 
 
