@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: install train test clean studies
+.PHONY: install train test bench clean studies
 
 install: $(STAMP)
 
@@ -21,6 +21,16 @@ train: install
 
 test: install
 	$(BIN)/python -m pytest -q $(ARGS)
+
+# Speed against the ceiling and against SB3 A2C; writes benchmarks/results.md (~15 min).
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP) requirements-bench.lock
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements.lock -r requirements-bench.lock
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/bench.py
 
 # One study, from nothing to experiments/<study>/table.md and its plots. See README.
 STUDIES := lineage entropy n_steps workers learning_rate

@@ -1,60 +1,106 @@
 """Optimizers whose statistics live in shared memory, so every Hogwild worker updates the
 same RMSProp mean-square (or Adam moments): the paper's "shared RMSProp" (Mnih et al. 2016,
-Section 4 and Supplementary 7), which it found more robust than per-thread statistics."""
+Section 4 and Supplementary 7), which it found more robust than per-thread statistics.
+
+Written out rather than taken from torch.optim: the state is created at construction, where
+shared memory needs it, instead of lazily at the first step, and constructing a torch.optim
+optimizer imports torch._dynamo (about 70 MiB per worker process). The update rules are
+torch.optim's own (RMSprop without momentum or centering, Adam without amsgrad);
+tests/test_shared_optim.py checks them against torch.optim step by step.
+"""
 from __future__ import annotations
+
+import math
 
 import torch
 
 from a3c.config import AlgoConfig
 
 
-def make_optimizer(params, algo: AlgoConfig) -> torch.optim.Optimizer:
+class SharedOptimizer:
+    state_names: tuple[str, ...] = ()
+
+    def __init__(self, params, lr: float):
+        self.params = list(params)
+        self.lr = lr
+        self.state = [{name: torch.zeros_like(p) for name in self.state_names} for p in self.params]
+
+    def share_memory(self) -> list[dict]:
+        """Move the statistics into shared memory; returns them in parameter order."""
+        for state in self.state:
+            for tensor in state.values():
+                tensor.share_memory_()
+        return self.state
+
+    def attach(self, states: list[dict]) -> None:
+        """Use statistics shared by another process (same parameter order)."""
+        if len(states) != len(self.params):
+            raise ValueError(f"optimizer has {len(self.params)} parameters but {len(states)} shared states")
+        self.state = states
+
+    @torch.no_grad()
+    def step(self) -> None:
+        for param, state in zip(self.params, self.state):
+            if param.grad is not None:
+                self._update(param, param.grad, state)
+
+    def _update(self, param: torch.Tensor, grad: torch.Tensor, state: dict) -> None:
+        raise NotImplementedError
+
+    def state_dict(self) -> dict:
+        return {"lr": self.lr, "state": [{k: v.clone() for k, v in s.items()} for s in self.state]}
+
+    def load_state_dict(self, saved: dict) -> None:
+        self.lr = saved["lr"]
+        for state, saved_state in zip(self.state, saved["state"]):
+            for name, tensor in state.items():
+                tensor.copy_(saved_state[name])
+
+
+class RMSprop(SharedOptimizer):
+    state_names = ("square_avg",)
+
+    def __init__(self, params, lr: float, alpha: float, eps: float):
+        super().__init__(params, lr)
+        self.alpha, self.eps = alpha, eps
+
+    def _update(self, param, grad, state) -> None:
+        square_avg = state["square_avg"]
+        square_avg.mul_(self.alpha).addcmul_(grad, grad, value=1 - self.alpha)
+        param.addcdiv_(grad, square_avg.sqrt().add_(self.eps), value=-self.lr)
+
+
+class Adam(SharedOptimizer):
+    state_names = ("step", "exp_avg", "exp_avg_sq")
+    betas = (0.9, 0.999)
+
+    def __init__(self, params, lr: float, eps: float):
+        super().__init__(params, lr)
+        self.eps = eps
+        for state in self.state:
+            state["step"] = torch.zeros(())
+
+    def _update(self, param, grad, state) -> None:
+        beta1, beta2 = self.betas
+        state["step"] += 1
+        step = float(state["step"])
+        state["exp_avg"].lerp_(grad, 1 - beta1)
+        state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        bias_correction1, bias_correction2 = 1 - beta1**step, 1 - beta2**step
+        denom = (state["exp_avg_sq"].sqrt() / math.sqrt(bias_correction2)).add_(self.eps)
+        param.addcdiv_(state["exp_avg"], denom, value=-self.lr / bias_correction1)
+
+
+class SGD(SharedOptimizer):
+    def _update(self, param, grad, state) -> None:
+        param.add_(grad, alpha=-self.lr)
+
+
+def make_optimizer(params, algo: AlgoConfig) -> SharedOptimizer:
     if algo.optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, lr=algo.lr, alpha=algo.rmsprop_alpha, eps=algo.optimizer_eps)
+        return RMSprop(params, lr=algo.lr, alpha=algo.rmsprop_alpha, eps=algo.optimizer_eps)
     if algo.optimizer == "adam":
-        return torch.optim.Adam(params, lr=algo.lr, eps=algo.optimizer_eps)
+        return Adam(params, lr=algo.lr, eps=algo.optimizer_eps)
     if algo.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=algo.lr)
+        return SGD(params, lr=algo.lr)
     raise ValueError(f"unknown optimizer {algo.optimizer!r}")
-
-
-def initialize_state(optimizer: torch.optim.Optimizer) -> None:
-    """Create the optimizer's per-parameter state now rather than at its first step.
-
-    A step with all-zero gradients creates exactly the state torch would create lazily and
-    moves no parameter (RMSProp and Adam scale a zero gradient to a zero update); the step
-    counters it advanced are set back to 0.
-    """
-    params = [p for group in optimizer.param_groups for p in group["params"]]
-    saved = [p.grad for p in params]
-    for p in params:
-        p.grad = torch.zeros_like(p)
-    optimizer.step()
-    for p, grad in zip(params, saved):
-        p.grad = grad
-    for state in optimizer.state.values():
-        if "step" in state:
-            state["step"].zero_() if torch.is_tensor(state["step"]) else state.update(step=0)
-
-
-def share_state(optimizer: torch.optim.Optimizer) -> list[dict]:
-    """Move the optimizer's state into shared memory; returns it in parameter order."""
-    initialize_state(optimizer)
-    states = []
-    for group in optimizer.param_groups:
-        for p in group["params"]:
-            state = optimizer.state[p]
-            for value in state.values():
-                if torch.is_tensor(value):
-                    value.share_memory_()
-            states.append(state)
-    return states
-
-
-def attach_state(optimizer: torch.optim.Optimizer, states: list[dict]) -> None:
-    """Point a worker's optimizer at the shared state (same parameter order as share_state)."""
-    params = [p for group in optimizer.param_groups for p in group["params"]]
-    if len(params) != len(states):
-        raise ValueError(f"optimizer has {len(params)} parameters but {len(states)} shared states")
-    for p, state in zip(params, states):
-        optimizer.state[p] = state

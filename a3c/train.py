@@ -15,7 +15,7 @@ from a3c.checkpoint import save_checkpoint
 from a3c.config import Config
 from a3c.envs import make_env
 from a3c.recorder import RunRecorder
-from a3c.shared_optim import make_optimizer, share_state
+from a3c.shared_optim import make_optimizer
 from a3c.tracking import make_tracker
 from a3c.worker import Learner, Report, build_model, hogwild_worker
 
@@ -95,7 +95,7 @@ def _run_hogwild(cfg: Config, model, optimizer, recorder: RunRecorder) -> str:
         mp.set_start_method("spawn", force=True)
     ctx = mp.get_context("spawn")
     model.share_memory()
-    shared_optim_state = share_state(optimizer)
+    shared_optim_state = optimizer.share_memory()
     step_counter, stop_event, queue = ctx.Value("q", 0), ctx.Event(), ctx.Queue()
     workers = [
         ctx.Process(

@@ -17,7 +17,7 @@ from a3c.envs import EnvBatch
 from a3c.losses import actor_critic_loss
 from a3c.networks import ActorCritic
 from a3c.rollout import RolloutCollector
-from a3c.shared_optim import attach_state, make_optimizer
+from a3c.shared_optim import make_optimizer
 
 
 def env_seeds(cfg: Config, worker_index: int, n_envs: int) -> list[int]:
@@ -62,8 +62,7 @@ def set_learning_rate(optimizer, cfg: Config, global_step: int) -> None:
     """A linear schedule anneals lr to 0 at train.total_steps (Mnih et al. 2016, Section 8)."""
     if cfg.algo.lr_schedule == "linear":
         fraction_left = max(0.0, 1.0 - global_step / cfg.train.total_steps)
-        for group in optimizer.param_groups:
-            group["lr"] = cfg.algo.lr * fraction_left
+        optimizer.lr = cfg.algo.lr * fraction_left
 
 
 class Learner:
@@ -117,7 +116,7 @@ def hogwild_worker(index: int, cfg: Config, global_model, shared_optim_state, st
     torch.manual_seed(cfg.train.seed * 10_000 + index)
     try:
         optimizer = make_optimizer(global_model.parameters(), cfg.algo)
-        attach_state(optimizer, shared_optim_state)
+        optimizer.attach(shared_optim_state)
         learner = Learner(cfg, index, global_model, optimizer, cfg.workers.envs_per_worker, local_copy=True)
         report = Report(index, 0)
         parent = os.getppid()
