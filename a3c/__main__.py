@@ -1,6 +1,7 @@
 """`a3c-train` / `python -m a3c`: compose the config, validate it, train."""
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -32,6 +33,9 @@ def main(cfg: DictConfig) -> float | None:
 
     from a3c import train  # torch and gymnasium load only once the config is known good
 
+    # A scheduler's SIGTERM (preemption, scancel, timeout) stops the run like Ctrl-C: workers
+    # stop, summary.json and the checkpoint are written, W&B is finished.
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         summary = train.run(config, run_dir)
     except KeyboardInterrupt:
@@ -42,6 +46,10 @@ def main(cfg: DictConfig) -> float | None:
         sys.exit(1)
     print(f"results: {run_dir} (mean return of the last 100 episodes: {summary['mean_return_last_100']})")
     return summary["mean_return_last_100"]
+
+
+def _raise_keyboard_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ class Report:
 
 
 def set_learning_rate(optimizer, cfg: Config, global_step: int) -> None:
-    """A linear schedule anneals lr to 0 at train.total_steps (Mnih et al. 2016, Section 8)."""
+    """A linear schedule anneals lr to 0 at train.total_steps, as Mnih et al. 2016 do."""
     if cfg.algo.lr_schedule == "linear":
         fraction_left = max(0.0, 1.0 - global_step / cfg.train.total_steps)
         optimizer.lr = cfg.algo.lr * fraction_left

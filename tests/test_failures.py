@@ -1,0 +1,68 @@
+"""Real processes and real signals: a run stops cleanly, and a dead worker never hangs it."""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RUN_FOR_LONG = ["workers=hogwild", "workers.count=2", "logger=off", "train.progress=false",
+                "train.total_steps=100000000", "train.target_return=null"]
+
+
+def start(run_dir: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "a3c", *RUN_FOR_LONG, f"hydra.run.dir={run_dir}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_until_training(process: subprocess.Popen, run_dir: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    metrics = run_dir / "metrics.jsonl"
+    while time.monotonic() < deadline and process.poll() is None:
+        if metrics.exists() and metrics.stat().st_size > 0 and len(workers_of(process.pid)) == 2:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the run did not start training in {timeout} s")
+
+
+def workers_of(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        children += [int(c) for c in (task / "children").read_text().split()]
+    return [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+def finish_within(process: subprocess.Popen, seconds: float):
+    started = time.monotonic()
+    stdout, stderr = process.communicate(timeout=seconds)
+    return time.monotonic() - started, stdout, stderr
+
+
+def test_sigterm_stops_workers_and_keeps_the_results(tmp_path):
+    run_dir = tmp_path / "run"
+    process = start(run_dir)
+    wait_until_training(process, run_dir)
+    workers = workers_of(process.pid)
+    process.send_signal(signal.SIGTERM)
+    _, _, stderr = finish_within(process, 20)
+    assert process.returncode == 130, stderr[-2000:]
+    assert "interrupted" in stderr
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["stop_reason"] == "interrupted" and summary["global_step"] > 0
+    assert (run_dir / "checkpoint.pt").exists()
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def test_a_killed_worker_stops_the_run_within_seconds_naming_it(tmp_path):
+    run_dir = tmp_path / "run"
+    process = start(run_dir)
+    wait_until_training(process, run_dir)
+    victim = workers_of(process.pid)[1]
+    os.kill(victim, signal.SIGKILL)
+    seconds, _, stderr = finish_within(process, 30)
+    assert process.returncode == 1
+    assert seconds < 10
+    assert re.search(r"error: worker-[01] died with exit code -9", stderr), stderr[-2000:]
+    assert re.fullmatch(r"worker-[01] died with exit code -9", json.loads((run_dir / "summary.json").read_text())["stop_reason"])
