@@ -41,7 +41,7 @@ def main(cfg: DictConfig) -> float | None:
     except KeyboardInterrupt:
         print(f"\ninterrupted: partial results and a checkpoint are in {run_dir}", file=sys.stderr)
         sys.exit(130)
-    except train.WorkerFailed as err:
+    except train.RunFailed as err:
         print(f"error: {err}; partial results and a checkpoint are in {run_dir}", file=sys.stderr)
         sys.exit(1)
     print(f"results: {run_dir} (mean return of the last 100 episodes: {summary['mean_return_last_100']})")

@@ -62,6 +62,7 @@ class TrainConfig:
     max_minutes: float = 20.0
     target_return: Optional[float] = "${env.target_return}"  # type: ignore[assignment]  # mean of last 100
     stop_at_target: bool = True
+    max_bad_updates: int = 100  # NaN/inf updates skipped before the run stops with an error
     log_every_updates: int = 50  # per worker: loss means and SPS go out this often
     progress: bool = True
 
@@ -135,6 +136,7 @@ def validate(cfg: Config) -> None:
     _check(workers.envs_per_worker >= 1, "workers.envs_per_worker", workers.envs_per_worker, "an integer >= 1")
     _check(train.total_steps >= 1, "train.total_steps", train.total_steps, "an integer >= 1")
     _check(train.max_minutes > 0, "train.max_minutes", train.max_minutes, "minutes > 0")
+    _check(train.max_bad_updates >= 0, "train.max_bad_updates", train.max_bad_updates, "an integer >= 0")
     _check(train.log_every_updates >= 1, "train.log_every_updates", train.log_every_updates, "an integer >= 1")
     _check(cfg.logger.backend in LOGGER_BACKENDS, "logger.backend", cfg.logger.backend, f"one of {', '.join(LOGGER_BACKENDS)}")
     _check(

@@ -29,6 +29,7 @@ class RunRecorder:
         self.start = time.monotonic()
         self.global_step = 0
         self.episodes = 0
+        self.bad_updates = 0  # skipped for a NaN or inf loss or gradient
         self.recent_returns: deque[float] = deque(maxlen=SOLVE_WINDOW)
         self.solved_at_step: int | None = None
         self.solved_at_seconds: float | None = None
@@ -50,6 +51,7 @@ class RunRecorder:
         """Episodes and steps count at once; loss means go out every log_every_updates."""
         for step, episode_return, length in report.episodes:
             self._episode(step, episode_return, length)
+        self.bad_updates += report.bad_updates
         if report.global_step > self.global_step:
             self.progress.update(report.global_step - self.global_step)
             self.global_step = report.global_step
@@ -77,6 +79,14 @@ class RunRecorder:
         window_full = len(self.recent_returns) == self.recent_returns.maxlen
         return target is not None and window_full and self.mean_recent_return() >= target
 
+    def failure(self) -> str | None:
+        """Why the run cannot go on, or None."""
+        limit = self.cfg.train.max_bad_updates
+        if self.bad_updates > limit:
+            return (f"{self.bad_updates} updates had a NaN or inf loss or gradient and were skipped "
+                    f"(train.max_bad_updates={limit}); lower algo.lr or check the environment's rewards")
+        return None
+
     def should_stop(self) -> str | None:
         """Why the run should end now, or None."""
         if self.global_step >= self.cfg.train.total_steps:
@@ -103,6 +113,7 @@ class RunRecorder:
             "envs_per_worker": cfg.workers.envs_per_worker,
             "global_step": self.global_step,
             "episodes": self.episodes,
+            "bad_updates": self.bad_updates,
             "wall_seconds": round(self.wall_seconds, 3),
             "sps": round(self.global_step / max(self.wall_seconds, 1e-9), 1),
             "mean_return_last_100": mean,

@@ -23,8 +23,8 @@ from a3c.worker import Learner, Report, build_model, hogwild_worker
 JOIN_SECONDS = 10.0
 
 
-class WorkerFailed(RuntimeError):
-    pass
+class RunFailed(RuntimeError):
+    """The run cannot go on: a worker died, or too many updates were not finite."""
 
 
 def run(cfg: Config, run_dir: Path) -> dict:
@@ -45,7 +45,7 @@ def run(cfg: Config, run_dir: Path) -> dict:
     except KeyboardInterrupt:
         stop_reason = "interrupted"
         raise
-    except WorkerFailed as err:
+    except RunFailed as err:
         stop_reason = str(err)
         raise
     finally:
@@ -75,12 +75,12 @@ def _run_in_process(cfg: Config, model, optimizer, recorder: RunRecorder) -> str
         learners = [Learner(cfg, i, model, optimizer, per_worker) for i in range(count)]
     global_step = 0
     try:
-        while (reason := recorder.should_stop()) is None:
+        while (reason := _stop_reason(recorder)) is None:
             for learner in learners:
-                n_steps, episodes, losses = learner.update(global_step)
-                global_step += n_steps
+                result = learner.update(global_step)
+                global_step += result.n_transitions
                 report = Report(learner.index, global_step)
-                report.add(global_step, episodes, losses)
+                report.add(global_step, result)
                 recorder.record(report)
         return reason
     finally:
@@ -122,11 +122,17 @@ def _watch(workers: list, queue, recorder: RunRecorder) -> str:
         dead = [w for w in workers if w.exitcode not in (None, 0)]
         if dead:
             _consume(queue, recorder, timeout=1.0)  # its own error message is likely on the way
-            raise WorkerFailed(f"{dead[0].name} died with exit code {dead[0].exitcode}")
-        if (reason := recorder.should_stop()) is not None:
+            raise RunFailed(f"{dead[0].name} died with exit code {dead[0].exitcode}")
+        if (reason := _stop_reason(recorder)) is not None:
             return reason
         if all(w.exitcode == 0 for w in workers):
             return "workers finished"
+
+
+def _stop_reason(recorder: RunRecorder) -> str | None:
+    if (failure := recorder.failure()) is not None:
+        raise RunFailed(failure)
+    return recorder.should_stop()
 
 
 def _consume(queue, recorder: RunRecorder, timeout: float) -> None:
@@ -137,7 +143,7 @@ def _consume(queue, recorder: RunRecorder, timeout: float) -> None:
             if isinstance(message, tuple) and message[0] == "error":
                 _, index, error, trace = message
                 print(trace, file=sys.stderr)
-                raise WorkerFailed(f"worker-{index} failed: {error}")
+                raise RunFailed(f"worker-{index} failed: {error}")
             recorder.record(message)
             message = queue.get_nowait()
     except queue_module.Empty:
@@ -149,7 +155,7 @@ def _drain_and_join(workers: list, queue, recorder: RunRecorder) -> None:
     while any(w.is_alive() for w in workers) and time.monotonic() < deadline:
         try:
             _consume(queue, recorder, timeout=0.1)
-        except WorkerFailed:
+        except RunFailed:
             pass  # already stopping; a worker failing on the way out changes nothing
     for worker in workers:
         if worker.is_alive():
@@ -157,5 +163,5 @@ def _drain_and_join(workers: list, queue, recorder: RunRecorder) -> None:
         worker.join(timeout=1.0)
     try:
         _consume(queue, recorder, timeout=0.0)
-    except WorkerFailed:
+    except RunFailed:
         pass

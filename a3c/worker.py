@@ -14,7 +14,7 @@ import torch
 
 from a3c.config import Config
 from a3c.envs import EnvBatch
-from a3c.losses import actor_critic_loss
+from a3c.losses import LossTerms, actor_critic_loss
 from a3c.networks import ActorCritic
 from a3c.rollout import RolloutCollector
 from a3c.shared_optim import make_optimizer
@@ -31,25 +31,38 @@ def build_model(cfg: Config, obs_dim: int, n_actions: int) -> ActorCritic:
 
 
 @dataclass
+class UpdateResult:
+    n_transitions: int
+    finished_episodes: list  # (env_index, return, length)
+    losses: LossTerms
+    skipped: bool  # a NaN or inf loss or gradient: nothing reached the global model
+
+
+@dataclass
 class Report:
     """What a worker tells the parent every few updates (never per step: queues are slow)."""
 
     worker: int
     global_step: int
-    updates: int = 0
+    updates: int = 0  # applied updates; their loss sums are below
+    bad_updates: int = 0  # skipped for a NaN or inf
     episodes: list = field(default_factory=list)  # (global_step, return, length)
     loss_sums: dict = field(default_factory=lambda: {"policy": 0.0, "value": 0.0, "entropy": 0.0})
 
-    def add(self, global_step: int, finished_episodes: list, losses) -> None:
+    def add(self, global_step: int, result: UpdateResult) -> None:
         self.global_step = global_step
+        self.episodes += [(global_step, ret, length) for _, ret, length in result.finished_episodes]
+        if result.skipped:
+            self.bad_updates += 1
+            return
         self.updates += 1
-        self.episodes += [(global_step, ret, length) for _, ret, length in finished_episodes]
         for name in self.loss_sums:
-            self.loss_sums[name] += getattr(losses, name).item()
+            self.loss_sums[name] += getattr(result.losses, name).item()
 
     def merge(self, later: "Report") -> None:
         self.global_step = max(self.global_step, later.global_step)
         self.updates += later.updates
+        self.bad_updates += later.bad_updates
         self.episodes += later.episodes
         for name in self.loss_sums:
             self.loss_sums[name] += later.loss_sums[name]
@@ -80,15 +93,19 @@ class Learner:
         # global model; in the main process nothing else writes it, so a copy would only cost.
         self.local_model = build_model(cfg, self.envs.observation_space.shape[0], self.envs.n_actions) if local_copy else global_model
 
-    def update(self, global_step: int):
-        """One rollout and one gradient step. Returns (transitions, finished episodes, losses)."""
+    def update(self, global_step: int) -> UpdateResult:
+        """One rollout and one gradient step, skipped if the loss or gradients are not finite."""
         model = self._synced_local_model()
         rollout = self.collector.collect(model.policy)
         losses = actor_critic_loss(model, rollout, self.cfg.algo)
         model.zero_grad(set_to_none=True)
         losses.total.backward()
-        if self.cfg.algo.max_grad_norm > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), self.cfg.algo.max_grad_norm)
+        finite = bool(torch.isfinite(losses.total))
+        if finite and self.cfg.algo.max_grad_norm > 0:
+            grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), self.cfg.algo.max_grad_norm)
+            finite = bool(torch.isfinite(grad_norm))
+        if not finite:  # one bad batch must not poison the shared model and its statistics
+            return UpdateResult(rollout.n_transitions, rollout.finished_episodes, losses, skipped=True)
         if model is not self.global_model:
             # Hand the local gradients to the shared parameters. Assigned afresh each update:
             # torch 2's zero_grad() sets grads to None, which breaks code that shares grad tensors.
@@ -96,7 +113,7 @@ class Learner:
                 global_param.grad = local_param.grad
         set_learning_rate(self.optimizer, self.cfg, global_step)
         self.optimizer.step()
-        return rollout.n_transitions, rollout.finished_episodes, losses
+        return UpdateResult(rollout.n_transitions, rollout.finished_episodes, losses, skipped=False)
 
     def _synced_local_model(self) -> ActorCritic:
         if self.local_model is self.global_model:
@@ -122,11 +139,11 @@ def hogwild_worker(index: int, cfg: Config, global_model, shared_optim_state, st
         parent = os.getppid()
         # A parent killed outright (SIGKILL) cannot set stop_event; orphans must not train on.
         while not stop_event.is_set() and os.getppid() == parent:
-            n_steps, episodes, losses = learner.update(step_counter.value)
+            result = learner.update(step_counter.value)
             with step_counter.get_lock():
-                step_counter.value += n_steps
+                step_counter.value += result.n_transitions
                 global_step = step_counter.value
-            report.add(global_step, episodes, losses)
+            report.add(global_step, result)
             if report.updates >= cfg.train.log_every_updates or global_step >= cfg.train.total_steps:
                 queue.put(report)
                 report = Report(index, global_step)
