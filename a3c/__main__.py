@@ -1,7 +1,6 @@
 """`a3c-train` / `python -m a3c`: compose the config, validate it, train."""
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
 
@@ -32,24 +31,24 @@ def main(cfg: DictConfig) -> float | None:
     OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
 
     from a3c import train  # torch and gymnasium load only once the config is known good
+    from a3c.checkpoint import CheckpointError
 
-    # A scheduler's SIGTERM (preemption, scancel, timeout) stops the run like Ctrl-C: workers
-    # stop, summary.json and the checkpoint are written, W&B is finished.
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         summary = train.run(config, run_dir)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted: partial results and a checkpoint are in {run_dir}", file=sys.stderr)
+    except CheckpointError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:  # a second Ctrl-C: no checkpoint of this moment
+        print(f"\ninterrupted at once: results up to the last checkpoint are in {run_dir}", file=sys.stderr)
         sys.exit(130)
     except train.RunFailed as err:
         print(f"error: {err}; partial results and a checkpoint are in {run_dir}", file=sys.stderr)
         sys.exit(1)
+    if summary["stop_reason"] == train.INTERRUPTED:  # Ctrl-C or SIGTERM (preemption)
+        print(f"interrupted: results and a checkpoint to resume from are in {run_dir}", file=sys.stderr)
+        sys.exit(130)
     print(f"results: {run_dir} (mean return of the last 100 episodes: {summary['mean_return_last_100']})")
     return summary["mean_return_last_100"]
-
-
-def _raise_keyboard_interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

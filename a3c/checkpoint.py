@@ -1,26 +1,98 @@
-"""Checkpoints, written atomically: a kill mid-write never leaves a half file behind."""
+"""Checkpoints: everything a run needs to go on exactly where it stopped, written atomically
+(a temp file, then a rename), so a kill mid-write never costs the last good checkpoint."""
 from __future__ import annotations
 
 import os
+import pickle
+import random
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import torch
+from gymnasium.utils import EzPickle
 
-from a3c.config import Config
+from a3c.config import Config, flatten
+
+CHECKPOINT_NAME = "checkpoint.pt"
+# Keys that may differ on resume: budgets, bookkeeping, where results go. Any other change
+# would make a different experiment.
+RESUMABLE_CHANGES = ("train.total_steps", "train.max_minutes", "train.progress", "train.log_every_updates",
+                     "train.resume", "train.checkpoint_every_steps", "train.max_bad_updates",
+                     "train.stop_at_target", "train.target_return", "logger.")
 
 
-def save_checkpoint(path: Path, model, optimizer, global_step: int, cfg: Config) -> None:
-    payload = {
-        "model": model.state_dict(),
-        "optimizer": optimizer.state_dict(),
-        "global_step": global_step,
-        "config": asdict(cfg),
-    }
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be resumed: the message says which and why."""
+
+
+def save_checkpoint(path: Path, payload: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
     torch.save(payload, tmp)
     os.replace(tmp, path)
 
 
 def load_checkpoint(path: Path) -> dict:
-    return torch.load(path, map_location="cpu", weights_only=False)
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as err:  # noqa: BLE001 - torch raises many kinds for a damaged file
+        raise CheckpointError(f"train.resume={str(path)!r} is not a readable checkpoint ({type(err).__name__}: {err})") from None
+    if not isinstance(payload, dict) or not {"model", "optimizer", "global_step", "config"} <= payload.keys():
+        raise CheckpointError(f"train.resume={str(path)!r} is not an a3c checkpoint")
+    return payload
+
+
+def resume_source(cfg: Config, run_dir: Path) -> Path | None:
+    """train.resume (a run directory or a checkpoint file), else this run's own checkpoint if
+    one is already there (a requeued job), else None."""
+    if cfg.train.resume:
+        path = Path(cfg.train.resume)
+        path = path / CHECKPOINT_NAME if path.is_dir() else path
+        if not path.is_file():
+            raise CheckpointError(f"train.resume={cfg.train.resume!r}: no checkpoint there (expected a run directory or a {CHECKPOINT_NAME})")
+        return path
+    own = run_dir / CHECKPOINT_NAME
+    return own if own.is_file() else None
+
+
+def check_same_experiment(saved: dict, cfg: Config, path: Path) -> None:
+    before, now = flatten(saved), flatten(asdict(cfg))
+    for key in sorted(before.keys() | now.keys()):
+        if not key.startswith(RESUMABLE_CHANGES) and before.get(key) != now.get(key):
+            raise CheckpointError(
+                f"train.resume={str(path)!r} was trained with {key}={before.get(key)!r}, this run has "
+                f"{key}={now.get(key)!r}; only budgets and logging may change on resume")
+
+
+def rng_states() -> dict:
+    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+
+
+def restore_rng_states(states: dict) -> None:
+    torch.set_rng_state(states["torch"])
+    np.random.set_state(states["numpy"])
+    random.setstate(states["python"])
+
+
+def learner_states(learners: list) -> list[bytes | None]:
+    """The environments mid-episode and any carried action: serial runs resume bit for bit.
+    An environment that cannot be pickled is left out (None): it restarts on resume."""
+    states = []
+    for learner in learners:
+        if any(isinstance(env.unwrapped, EzPickle) for env in learner.envs.envs):
+            states.append(None)  # EzPickle rebuilds a fresh env that was never reset (Box2D)
+            continue
+        try:
+            states.append(pickle.dumps((learner.envs, learner.collector.pending_actions)))
+        except Exception:  # noqa: BLE001 - e.g. a custom env holding a lambda or a handle
+            states.append(None)
+    return states
+
+
+def restore_learners(learners: list, states: list) -> None:
+    for learner, state in zip(learners, states):
+        if state is None:
+            continue
+        learner.envs.close()
+        learner.envs, learner.collector.pending_actions = pickle.loads(state)
+        learner.collector.envs = learner.envs

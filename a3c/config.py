@@ -62,6 +62,8 @@ class TrainConfig:
     max_minutes: float = 20.0
     target_return: Optional[float] = "${env.target_return}"  # type: ignore[assignment]  # mean of last 100
     stop_at_target: bool = True
+    checkpoint_every_steps: int = 100_000  # 0: only at the end
+    resume: Optional[str] = None  # a run directory or checkpoint; a run dir's own checkpoint resumes by itself
     max_bad_updates: int = 100  # NaN/inf updates skipped before the run stops with an error
     log_every_updates: int = 50  # per worker: loss means and SPS go out this often
     progress: bool = True
@@ -101,6 +103,17 @@ def register_configs() -> None:
         store.store(group="schema", name=group, node=schema)
 
 
+def flatten(node: dict, prefix: str = "") -> dict:
+    """{"algo": {"lr": 1e-3}} -> {"algo.lr": 1e-3}: the dotted keys of Hydra overrides."""
+    flat = {}
+    for key, value in node.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 class ConfigError(ValueError):
     """A bad setting: the message names the key, the value and what is allowed."""
 
@@ -136,6 +149,7 @@ def validate(cfg: Config) -> None:
     _check(workers.envs_per_worker >= 1, "workers.envs_per_worker", workers.envs_per_worker, "an integer >= 1")
     _check(train.total_steps >= 1, "train.total_steps", train.total_steps, "an integer >= 1")
     _check(train.max_minutes > 0, "train.max_minutes", train.max_minutes, "minutes > 0")
+    _check(train.checkpoint_every_steps >= 0, "train.checkpoint_every_steps", train.checkpoint_every_steps, "an integer >= 0 (0: only at the end)")
     _check(train.max_bad_updates >= 0, "train.max_bad_updates", train.max_bad_updates, "an integer >= 0")
     _check(train.log_every_updates >= 1, "train.log_every_updates", train.log_every_updates, "an integer >= 1")
     _check(cfg.logger.backend in LOGGER_BACKENDS, "logger.backend", cfg.logger.backend, f"one of {', '.join(LOGGER_BACKENDS)}")

@@ -31,6 +31,9 @@ class RunRecorder:
         self.episodes = 0
         self.bad_updates = 0  # skipped for a NaN or inf loss or gradient
         self.recent_returns: deque[float] = deque(maxlen=SOLVE_WINDOW)
+        # Hogwild workers report in batches, out of step order: "solved" happens at the
+        # latest step among the window's episodes.
+        self.recent_steps: deque[int] = deque(maxlen=SOLVE_WINDOW)
         self.solved_at_step: int | None = None
         self.solved_at_seconds: float | None = None
         self._loss_reports: dict[int, Report] = {}  # per worker, until log_every_updates is reached
@@ -39,6 +42,20 @@ class RunRecorder:
             total=cfg.train.total_steps, unit="step", unit_scale=True, dynamic_ncols=True,
             disable=not cfg.train.progress, desc=f"{cfg.algo.name} {cfg.env.id}",
         )
+
+    def state(self) -> dict:
+        return {"global_step": self.global_step, "episodes": self.episodes, "bad_updates": self.bad_updates,
+                "recent_returns": list(self.recent_returns), "recent_steps": list(self.recent_steps), "solved_at_step": self.solved_at_step,
+                "solved_at_seconds": self.solved_at_seconds, "wall_seconds": self.wall_seconds}
+
+    def restore(self, state: dict) -> None:
+        """Go on from a checkpoint: counters, the solved window, and the clock."""
+        self.global_step, self.episodes, self.bad_updates = state["global_step"], state["episodes"], state["bad_updates"]
+        self.recent_returns.extend(state["recent_returns"])
+        self.recent_steps.extend(state["recent_steps"])
+        self.solved_at_step, self.solved_at_seconds = state["solved_at_step"], state["solved_at_seconds"]
+        self.start = time.monotonic() - state["wall_seconds"]
+        self.progress.update(self.global_step)
 
     @property
     def wall_seconds(self) -> float:
@@ -70,9 +87,10 @@ class RunRecorder:
     def _episode(self, step: int, episode_return: float, length: int) -> None:
         self.episodes += 1
         self.recent_returns.append(episode_return)
+        self.recent_steps.append(step)
         self._write(step, {EPISODIC_RETURN: episode_return, EPISODIC_LENGTH: length})
         if self.solved_at_step is None and self._target_reached():
-            self.solved_at_step, self.solved_at_seconds = step, round(self.wall_seconds, 3)
+            self.solved_at_step, self.solved_at_seconds = max(self.recent_steps), round(self.wall_seconds, 3)
 
     def _target_reached(self) -> bool:
         target = self.cfg.train.target_return

@@ -16,6 +16,7 @@ import numpy as np
 import yaml
 
 from a3c import stats
+from a3c.config import flatten
 
 IGNORED_KEYS = ("train.seed", "train.progress", "logger.", "train.log_every_updates")
 
@@ -47,19 +48,9 @@ def _natural_key(path: Path) -> list:
     return [int(part) if part.isdigit() else part for part in path.parts]
 
 
-def _flatten(node: dict, prefix: str = "") -> dict:
-    flat = {}
-    for key, value in node.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
 def load_run(run_dir: Path) -> Run:
     summary = json.loads((run_dir / "summary.json").read_text())
-    config = _flatten(yaml.safe_load((run_dir / "config.yaml").read_text()))
+    config = flatten(yaml.safe_load((run_dir / "config.yaml").read_text()))
     steps, returns = [], []
     with open(run_dir / "metrics.jsonl", encoding="utf-8") as lines:
         for line in lines:

@@ -46,7 +46,7 @@ class RolloutCollector:
         self.envs = envs
         self.n_steps = n_steps
         self.carry_next_action = carry_next_action
-        self._pending_actions: torch.Tensor | None = None
+        self.pending_actions: torch.Tensor | None = None
 
     @torch.no_grad()
     def collect(self, policy) -> Rollout:
@@ -58,7 +58,7 @@ class RolloutCollector:
             if len(steps) >= MAX_EPISODE_ROLLOUT:
                 raise RuntimeError(f"an episode of {self.envs} ran past {MAX_EPISODE_ROLLOUT} steps; set env.max_episode_steps")
             obs = torch.from_numpy(self.envs.obs.copy())
-            actions = self._take_pending() if self._pending_actions is not None else sample_actions(policy(obs))
+            actions = self._take_pending() if self.pending_actions is not None else sample_actions(policy(obs))
             result = self.envs.step(actions.numpy(), active if whole_episode else None)
             steps.append((obs, actions, result, active.copy()))
             finished += result.finished_episodes
@@ -68,11 +68,11 @@ class RolloutCollector:
         next_actions = None
         if self.carry_next_action:
             next_actions = sample_actions(policy(last_obs))
-            self._pending_actions = next_actions
+            self.pending_actions = next_actions
         return _stack(steps, last_obs, next_actions, finished)
 
     def _take_pending(self) -> torch.Tensor:
-        actions, self._pending_actions = self._pending_actions, None
+        actions, self.pending_actions = self.pending_actions, None
         return actions
 
 

@@ -6,11 +6,10 @@ its local files (metrics.jsonl, summary.json) and says so once.
 from __future__ import annotations
 
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
-from omegaconf import OmegaConf
-
-from a3c.config import Config
+from a3c.config import Config, flatten
 
 
 class Tracker:
@@ -25,12 +24,18 @@ class Tracker:
     def finish(self, exit_code: int = 0) -> None:
         pass
 
+    @property
+    def run_id(self) -> str | None:
+        return None
+
 
 class WandbTracker(Tracker):
-    def __init__(self, cfg: Config, run_dir: Path):
+    def __init__(self, cfg: Config, run_dir: Path, resume_id: str | None = None):
         import wandb
 
         self._run = wandb.init(
+            id=resume_id,
+            resume="allow" if resume_id else None,
             project=cfg.logger.project,
             entity=cfg.logger.entity,
             group=cfg.logger.group,
@@ -55,6 +60,10 @@ class WandbTracker(Tracker):
     def finish(self, exit_code: int = 0) -> None:
         self._guard(lambda: self._run.finish(exit_code=exit_code))
 
+    @property
+    def run_id(self) -> str | None:
+        return self._run.id
+
     def _guard(self, call) -> None:
         if self._failed:
             return
@@ -67,25 +76,15 @@ class WandbTracker(Tracker):
 
 def _flat_config(cfg: Config) -> dict:
     """Dotted keys (algo.n_steps, ...) so runs filter and group by them in the W&B UI."""
-    nested = OmegaConf.to_container(OmegaConf.structured(cfg), resolve=True)
-    flat = {}
-
-    def walk(prefix: str, node) -> None:
-        for key, value in node.items():
-            if isinstance(value, dict):
-                walk(f"{prefix}{key}.", value)
-            else:
-                flat[f"{prefix}{key}"] = value
-
-    walk("", nested)
-    return flat
+    return flatten(asdict(cfg))
 
 
-def make_tracker(cfg: Config, run_dir: Path) -> Tracker:
+def make_tracker(cfg: Config, run_dir: Path, resume_id: str | None = None) -> Tracker:
+    """resume_id: the W&B run of a checkpoint, so that a resumed run's curves go on in it."""
     if cfg.logger.backend == "off" or cfg.logger.mode == "disabled":
         return Tracker()
     try:
-        return WandbTracker(cfg, run_dir)
+        return WandbTracker(cfg, run_dir, resume_id)
     except Exception as err:  # noqa: BLE001
         print(f"warning: W&B could not start ({type(err).__name__}: {err}); continuing with local files only", file=sys.stderr)
         return Tracker()

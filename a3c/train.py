@@ -2,59 +2,113 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 import queue as queue_module
+import shutil
 import sys
 import time
-import traceback
 from pathlib import Path
 
 import torch
 import torch.multiprocessing as mp
 
-from a3c.checkpoint import save_checkpoint
+from a3c import checkpoint as ckpt
 from a3c.config import Config
 from a3c.envs import make_env
 from a3c.recorder import RunRecorder
 from a3c.shared_optim import make_optimizer
+from a3c.stopping import StopRequest
 from a3c.tracking import make_tracker
 from a3c.worker import Learner, Report, build_model, hogwild_worker
 
 # How long stopped workers get to finish their update and flush the queue before termination.
 JOIN_SECONDS = 10.0
+INTERRUPTED = "interrupted"
 
 
 class RunFailed(RuntimeError):
     """The run cannot go on: a worker died, or too many updates were not finite."""
 
 
+class Run:
+    """One training run's parts, and its checkpoints."""
+
+    def __init__(self, cfg: Config, run_dir: Path):
+        self.cfg, self.run_dir = cfg, run_dir
+        # Tiny networks: extra threads only add overhead; and one thread from the start keeps
+        # even the weight init (a QR decomposition) bit-for-bit reproducible.
+        torch.set_num_threads(1)
+        torch.manual_seed(cfg.train.seed)
+        self.model = _build_global_model(cfg)
+        self.optimizer = make_optimizer(self.model.parameters(), cfg.algo)
+        self.resumed = self._load_resume_state()
+        self.tracker = make_tracker(cfg, run_dir, self.resumed.get("wandb_run_id"))
+        self.recorder = RunRecorder(run_dir, cfg, self.tracker)
+        if self.resumed:
+            self.recorder.restore(self.resumed["recorder"])
+        self.stop = StopRequest()
+        self.learners: list[Learner] = []  # in-process modes only
+        every = cfg.train.checkpoint_every_steps
+        self.next_checkpoint = (self.recorder.global_step // every + 1) * every if every else None
+
+    def _load_resume_state(self) -> dict:
+        """Checks everything (readable, same experiment) before any worker starts."""
+        path = ckpt.resume_source(self.cfg, self.run_dir)
+        if path is None:
+            return {}
+        state = ckpt.load_checkpoint(path)
+        ckpt.check_same_experiment(state["config"], self.cfg, path)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        ckpt.restore_rng_states(state["rng"])
+        old_metrics, new_metrics = path.parent / "metrics.jsonl", self.run_dir / "metrics.jsonl"
+        if old_metrics.exists() and not new_metrics.exists():
+            shutil.copyfile(old_metrics, new_metrics)  # the new run dir holds the whole curve
+        print(f"resuming from {path} at global_step {state['global_step']}", file=sys.stderr)
+        return state
+
+    def save(self) -> None:
+        ckpt.save_checkpoint(self.run_dir / ckpt.CHECKPOINT_NAME, {
+            "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "global_step": self.recorder.global_step, "recorder": self.recorder.state(),
+            "rng": ckpt.rng_states(), "learners": ckpt.learner_states(self.learners),
+            "wandb_run_id": self.tracker.run_id, "config": asdict(self.cfg),
+        })
+
+    def stop_reason(self) -> str | None:
+        """Why to stop now, or None; saves a checkpoint when one is due."""
+        if (failure := self.recorder.failure()) is not None:
+            raise RunFailed(failure)
+        if self.next_checkpoint is not None and self.recorder.global_step >= self.next_checkpoint:
+            self.save()
+            self.next_checkpoint += self.cfg.train.checkpoint_every_steps
+        return INTERRUPTED if self.stop.requested else self.recorder.should_stop()
+
+
 def run(cfg: Config, run_dir: Path) -> dict:
     """Train until solved or out of budget; write metrics.jsonl, summary.json, checkpoint.pt."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(cfg.train.seed)
-    model = _build_global_model(cfg)
-    optimizer = make_optimizer(model.parameters(), cfg.algo)
-    tracker = make_tracker(cfg, run_dir)
-    recorder = RunRecorder(run_dir, cfg, tracker)
+    state = Run(cfg, run_dir)
     stop_reason, exit_code = "error", 1
     try:
-        if cfg.workers.mode == "hogwild":
-            stop_reason = _run_hogwild(cfg, model, optimizer, recorder)
-        else:
-            stop_reason = _run_in_process(cfg, model, optimizer, recorder)
+        with state.stop:
+            stop_reason = (_run_hogwild if cfg.workers.mode == "hogwild" else _run_in_process)(state)
         exit_code = 0
     except KeyboardInterrupt:
-        stop_reason = "interrupted"
+        stop_reason = INTERRUPTED
         raise
     except RunFailed as err:
         stop_reason = str(err)
         raise
     finally:
-        recorder.close()
-        summary = recorder.summary(stop_reason)
+        state.recorder.close()
+        summary = state.recorder.summary(stop_reason)
         (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-        save_checkpoint(run_dir / "checkpoint.pt", model, optimizer, recorder.global_step, cfg)
-        tracker.summary(summary)
-        tracker.finish(exit_code)
+        state.save()
+        for learner in state.learners:
+            learner.close()
+        state.tracker.summary(summary)
+        state.tracker.finish(exit_code)
     return summary
 
 
@@ -65,74 +119,65 @@ def _build_global_model(cfg: Config):
     return build_model(cfg, obs_dim, n_actions)
 
 
-def _run_in_process(cfg: Config, model, optimizer, recorder: RunRecorder) -> str:
+def _run_in_process(state: Run) -> str:
     """serial: the workers take turns; sync (A2C): all their envs feed one combined update."""
-    torch.set_num_threads(1)  # tiny networks: extra threads only add overhead
-    count, per_worker = cfg.workers.count, cfg.workers.envs_per_worker
+    cfg, count, per_worker = state.cfg, state.cfg.workers.count, state.cfg.workers.envs_per_worker
     if cfg.workers.mode == "sync":
-        learners = [Learner(cfg, 0, model, optimizer, count * per_worker)]
+        state.learners = [Learner(cfg, 0, state.model, state.optimizer, count * per_worker)]
     else:
-        learners = [Learner(cfg, i, model, optimizer, per_worker) for i in range(count)]
-    global_step = 0
-    try:
-        while (reason := _stop_reason(recorder)) is None:
-            for learner in learners:
-                result = learner.update(global_step)
-                global_step += result.n_transitions
-                report = Report(learner.index, global_step)
-                report.add(global_step, result)
-                recorder.record(report)
-        return reason
-    finally:
-        for learner in learners:
-            learner.close()
+        state.learners = [Learner(cfg, i, state.model, state.optimizer, per_worker) for i in range(count)]
+    if len(state.resumed.get("learners", [])) == len(state.learners):
+        ckpt.restore_learners(state.learners, state.resumed["learners"])
+    global_step = state.recorder.global_step
+    while (reason := state.stop_reason()) is None:
+        for learner in state.learners:
+            result = learner.update(global_step)
+            global_step += result.n_transitions
+            report = Report(learner.index, global_step)
+            report.add(global_step, result)
+            state.recorder.record(report)
+    return reason
 
 
-def _run_hogwild(cfg: Config, model, optimizer, recorder: RunRecorder) -> str:
+def _run_hogwild(state: Run) -> str:
     if mp.get_start_method(allow_none=True) not in (None, "spawn", "fork", "forkserver"):
         # Inside a joblib launcher job the default is loky's own method, which a spawned child
         # is told to restore and cannot; it only needs a standard name.
         mp.set_start_method("spawn", force=True)
     ctx = mp.get_context("spawn")
-    model.share_memory()
-    shared_optim_state = optimizer.share_memory()
-    step_counter, stop_event, queue = ctx.Value("q", 0), ctx.Event(), ctx.Queue()
+    state.model.share_memory()
+    shared_optim_state = state.optimizer.share_memory()
+    step_counter, stop_event, queue = ctx.Value("q", state.recorder.global_step), ctx.Event(), ctx.Queue()
     workers = [
         ctx.Process(
             target=hogwild_worker,
-            args=(i, cfg, model, shared_optim_state, step_counter, stop_event, queue),
+            args=(i, state.cfg, state.model, shared_optim_state, step_counter, stop_event, queue),
             name=f"worker-{i}",
             daemon=True,
         )
-        for i in range(cfg.workers.count)
+        for i in range(state.cfg.workers.count)
     ]
     for worker in workers:
         worker.start()
     try:
-        return _watch(workers, queue, recorder)
+        return _watch(workers, queue, state)
     finally:
         stop_event.set()
-        _drain_and_join(workers, queue, recorder)
+        _drain_and_join(workers, queue, state.recorder)
 
 
-def _watch(workers: list, queue, recorder: RunRecorder) -> str:
+def _watch(workers: list, queue, state: Run) -> str:
     """Record what the workers send until a stop condition; a dead worker ends the run."""
     while True:
-        _consume(queue, recorder, timeout=0.2)
+        _consume(queue, state.recorder, timeout=0.2)
         dead = [w for w in workers if w.exitcode not in (None, 0)]
         if dead:
-            _consume(queue, recorder, timeout=1.0)  # its own error message is likely on the way
+            _consume(queue, state.recorder, timeout=1.0)  # its own error message is likely on the way
             raise RunFailed(f"{dead[0].name} died with exit code {dead[0].exitcode}")
-        if (reason := _stop_reason(recorder)) is not None:
+        if (reason := state.stop_reason()) is not None:
             return reason
         if all(w.exitcode == 0 for w in workers):
             return "workers finished"
-
-
-def _stop_reason(recorder: RunRecorder) -> str | None:
-    if (failure := recorder.failure()) is not None:
-        raise RunFailed(failure)
-    return recorder.should_stop()
 
 
 def _consume(queue, recorder: RunRecorder, timeout: float) -> None:
@@ -159,7 +204,7 @@ def _drain_and_join(workers: list, queue, recorder: RunRecorder) -> None:
             pass  # already stopping; a worker failing on the way out changes nothing
     for worker in workers:
         if worker.is_alive():
-            worker.terminate()
+            worker.kill()
         worker.join(timeout=1.0)
     try:
         _consume(queue, recorder, timeout=0.0)

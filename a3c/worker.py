@@ -100,10 +100,9 @@ class Learner:
         losses = actor_critic_loss(model, rollout, self.cfg.algo)
         model.zero_grad(set_to_none=True)
         losses.total.backward()
-        finite = bool(torch.isfinite(losses.total))
-        if finite and self.cfg.algo.max_grad_norm > 0:
-            grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), self.cfg.algo.max_grad_norm)
-            finite = bool(torch.isfinite(grad_norm))
+        max_norm = self.cfg.algo.max_grad_norm if self.cfg.algo.max_grad_norm > 0 else float("inf")
+        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)  # inf: measure only
+        finite = bool(torch.isfinite(losses.total)) and bool(torch.isfinite(grad_norm))
         if not finite:  # one bad batch must not poison the shared model and its statistics
             return UpdateResult(rollout.n_transitions, rollout.finished_episodes, losses, skipped=True)
         if model is not self.global_model:
@@ -127,8 +126,10 @@ class Learner:
 
 def hogwild_worker(index: int, cfg: Config, global_model, shared_optim_state, step_counter, stop_event, queue) -> None:
     """Entry point of one Hogwild process; anything it raises goes up the queue, then exits 1."""
-    # Ctrl-C reaches the whole process group; the parent alone decides, and sets stop_event.
+    # Ctrl-C (and a scheduler's SIGTERM) reach the whole process group; the parent alone
+    # decides, sets stop_event, and kills a worker that does not stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     torch.set_num_threads(1)
     torch.manual_seed(cfg.train.seed * 10_000 + index)
     try:
@@ -144,11 +145,13 @@ def hogwild_worker(index: int, cfg: Config, global_model, shared_optim_state, st
                 step_counter.value += result.n_transitions
                 global_step = step_counter.value
             report.add(global_step, result)
-            if report.updates >= cfg.train.log_every_updates or global_step >= cfg.train.total_steps:
+            if report.updates + report.bad_updates >= cfg.train.log_every_updates or result.skipped:
                 queue.put(report)
                 report = Report(index, global_step)
             if global_step >= cfg.train.total_steps:
                 break
+        if report.updates or report.bad_updates or report.episodes:
+            queue.put(report)  # the steps since the last report count too, in the summary and on resume
         learner.close()
     except BaseException as err:  # noqa: BLE001 - the parent must hear about every death
         queue.put(("error", index, f"{type(err).__name__}: {err}", traceback.format_exc()))

@@ -1,0 +1,96 @@
+"""Checkpoints and exact resume, with real processes and signals."""
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import torch
+
+from a3c import train
+from a3c.checkpoint import load_checkpoint
+
+from conftest import make_config, run_cli
+from wandb_reader import read_records
+
+SERIAL = ["workers=serial", "logger=off", "train.progress=false", "train.target_return=null"]
+
+
+def test_resuming_gives_the_same_model_as_an_uninterrupted_serial_run(tmp_path):
+    straight = train.run(make_config(*SERIAL, "train.total_steps=4000"), tmp_path / "straight")
+    train.run(make_config(*SERIAL, "train.total_steps=2000"), tmp_path / "first_half")
+    resumed = train.run(make_config(*SERIAL, "train.total_steps=4000", f"train.resume={tmp_path / 'first_half'}"),
+                        tmp_path / "second_half")
+    assert straight["global_step"] == resumed["global_step"] == 4000
+    assert straight["episodes"] == resumed["episodes"]
+    a = load_checkpoint(tmp_path / "straight" / "checkpoint.pt")["model"]
+    b = load_checkpoint(tmp_path / "second_half" / "checkpoint.pt")["model"]
+    assert all(torch.equal(a[name], b[name]) for name in a)
+    steps = [json.loads(line)["global_step"] for line in (tmp_path / "second_half" / "metrics.jsonl").read_text().splitlines()]
+    assert steps == sorted(steps) and steps[0] < 2000 < steps[-1]  # the first half's curve, then more
+
+
+def test_interrupt_then_rerun_continues_the_same_run_and_wandb_curve(tmp_path):
+    run_dir = tmp_path / "run"
+    args = ["workers=serial", "train.progress=false", "train.target_return=null", "train.total_steps=200000",
+            "train.checkpoint_every_steps=5000", f"hydra.run.dir={run_dir}"]
+    process = subprocess.Popen([sys.executable, "-m", "a3c", *args], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (run_dir / "checkpoint.pt").exists() and time.monotonic() < deadline:  # a periodic one
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr[-2000:]
+    stopped_at = json.loads((run_dir / "summary.json").read_text())["global_step"]
+    assert 5000 <= stopped_at < 200000
+
+    result = run_cli(*args, cwd=tmp_path)  # the same run dir: it resumes by itself
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"resuming from {run_dir / 'checkpoint.pt'} at global_step {stopped_at}" in result.stderr
+    assert json.loads((run_dir / "summary.json").read_text())["global_step"] == 200000
+    steps = [json.loads(line)["global_step"] for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert steps == sorted(steps) and steps[-1] == 200000
+    run_ids = {record.run.run_id for path in run_dir.glob("wandb/offline-run-*/run-*.wandb")
+               for record in read_records(path) if record.WhichOneof("record_type") == "run"}
+    assert len(list(run_dir.glob("wandb/offline-run-*"))) == 2 and len(run_ids) == 1
+
+
+def test_a_damaged_checkpoint_gets_a_clear_error(tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "checkpoint.pt").write_bytes(b"not a checkpoint at all")
+    result = run_cli(*SERIAL, f"train.resume={bad}", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"error: train.resume='{bad / 'checkpoint.pt'}' is not a readable checkpoint" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_resuming_a_different_experiment_is_refused(tmp_path):
+    train.run(make_config(*SERIAL, "train.total_steps=200"), tmp_path / "first")
+    result = run_cli(*SERIAL, "algo.lr=0.01", f"train.resume={tmp_path / 'first'}", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "was trained with algo.lr=0.0007, this run has algo.lr=0.01" in result.stderr
+
+
+WRITER = """
+import sys, torch
+from pathlib import Path
+from a3c.checkpoint import save_checkpoint
+path = Path(sys.argv[1])
+i = 0
+while True:
+    save_checkpoint(path, {"model": {"w": torch.full((4_000_000,), float(i))}, "optimizer": {}, "global_step": i, "config": {}})
+    i += 1
+    print(i, flush=True)
+"""
+
+
+def test_a_kill_while_writing_leaves_the_last_checkpoint_loadable(tmp_path):
+    path = tmp_path / "checkpoint.pt"
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+    for _ in range(3):  # let it complete a few, then kill it somewhere inside the next write
+        writer.stdout.readline()
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=10)
+    state = load_checkpoint(path)
+    assert state["global_step"] >= 2 and float(state["model"]["w"][-1]) == state["global_step"]
