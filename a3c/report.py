@@ -58,7 +58,9 @@ def load_run(run_dir: Path) -> Run:
             if "charts/episodic_return" in row:
                 steps.append(row["global_step"])
                 returns.append(row["charts/episodic_return"])
-    return Run(run_dir, config, summary, np.asarray(steps, dtype=float), np.asarray(returns, dtype=float))
+    # Hogwild workers report in batches, so lines arrive a little out of step order.
+    order = np.argsort(np.asarray(steps, dtype=float), kind="stable")
+    return Run(run_dir, config, summary, np.asarray(steps, dtype=float)[order], np.asarray(returns, dtype=float)[order])
 
 
 def varying_keys(runs: list[Run]) -> list[str]:
