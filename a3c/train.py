@@ -81,7 +81,8 @@ class Run:
             raise RunFailed(failure)
         if self.next_checkpoint is not None and self.recorder.global_step >= self.next_checkpoint:
             self.save()
-            self.next_checkpoint += self.cfg.train.checkpoint_every_steps
+            every = self.cfg.train.checkpoint_every_steps
+            self.next_checkpoint = (self.recorder.global_step // every + 1) * every  # one save per crossing
         return INTERRUPTED if self.stop.requested else self.recorder.should_stop()
 
 
