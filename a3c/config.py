@@ -159,10 +159,10 @@ def validate(cfg: Config) -> None:
         cfg.logger.mode,
         "one of online, offline, disabled",
     )
-    _validate_env(cfg.env)
+    _validate_env(cfg.env, algo.critic)
 
 
-def _validate_env(env_cfg: EnvConfig) -> None:
+def _validate_env(env_cfg: EnvConfig, critic: str) -> None:
     import gymnasium as gym
 
     from a3c.envs import make_env
@@ -179,12 +179,12 @@ def _validate_env(env_cfg: EnvConfig) -> None:
     )
     env = make_env(env_cfg, seed=0)
     try:
-        _check(
-            isinstance(env.action_space, gym.spaces.Discrete),
-            "env.id",
-            env_cfg.id,
-            f"an environment with a Discrete action space (this one has {env.action_space})",
-        )
+        discrete = isinstance(env.action_space, gym.spaces.Discrete)
+        flat_box = isinstance(env.action_space, gym.spaces.Box) and len(env.action_space.shape) == 1
+        _check(discrete or flat_box, "env.id", env_cfg.id,
+               f"an environment with Discrete or flat Box actions (this one has {env.action_space})")
+        _check(discrete or critic != "q", "algo.critic", critic,
+               f"none or v for continuous actions: the Q critic scores each of a discrete set ({env_cfg.id} has {env.action_space})")
         _check(
             isinstance(env.observation_space, gym.spaces.Box) and len(env.observation_space.shape) == 1,
             "env.id",

@@ -40,7 +40,9 @@ class EnvBatch:
     def __init__(self, env_cfg: EnvConfig, seeds: list[int]):
         self.envs = [make_env(env_cfg, seed) for seed in seeds]
         self.observation_space = self.envs[0].observation_space
-        self.n_actions = int(self.envs[0].action_space.n)
+        self.action_space = self.envs[0].action_space
+        # Continuous actions are sampled unbounded and clipped to the space only here.
+        self._bounds = (self.action_space.low, self.action_space.high) if isinstance(self.action_space, gym.spaces.Box) else None
         self.obs = np.stack([env.reset(seed=seed)[0] for env, seed in zip(self.envs, seeds)]).astype(np.float32)
         self.episode_returns = np.zeros(len(self.envs), dtype=np.float64)
         self.episode_lengths = np.zeros(len(self.envs), dtype=np.int64)
@@ -59,7 +61,8 @@ class EnvBatch:
         for i, env in enumerate(self.envs):
             if active is not None and not active[i]:
                 continue
-            obs, reward, term, trunc, _ = env.step(int(actions[i]))
+            action = np.clip(actions[i], *self._bounds) if self._bounds else int(actions[i])
+            obs, reward, term, trunc, _ = env.step(action)
             rewards[i], terminated[i], truncated[i] = reward, term, trunc
             self.episode_returns[i] += reward
             self.episode_lengths[i] += 1

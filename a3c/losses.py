@@ -15,7 +15,7 @@ import torch
 from a3c.config import AlgoConfig
 from a3c.networks import ActorCritic, critic_value
 from a3c.returns import bootstrapped_returns
-from a3c.rollout import Rollout, sample_actions
+from a3c.rollout import Rollout
 
 
 @dataclass
@@ -26,19 +26,14 @@ class LossTerms:
     entropy: torch.Tensor
 
 
-def categorical_entropy(logits: torch.Tensor) -> torch.Tensor:
-    log_probs = torch.log_softmax(logits, dim=-1)
-    return -(log_probs.exp() * log_probs).sum(-1)
-
-
 @torch.no_grad()
 def critic_estimate(model: ActorCritic, obs: torch.Tensor, actions: torch.Tensor | None = None) -> torch.Tensor:
     """V(s), or Q(s, a) with a given (the action really taken) or sampled from the policy."""
     if model.critic_kind == "none":
         return torch.zeros(obs.shape[0])
-    logits, critic_out = model(obs)
+    actor_out, critic_out = model(obs)
     if model.critic_kind == "q" and actions is None:
-        actions = sample_actions(logits)
+        actions = model.head.sample(actor_out)
     return critic_value(critic_out, model.critic_kind, actions)
 
 
@@ -58,11 +53,11 @@ def actor_critic_loss(model: ActorCritic, rollout: Rollout, algo: AlgoConfig) ->
     returns = rollout_returns(model, rollout, algo.gamma).flatten()
     valid = rollout.valid.flatten()
     obs = rollout.obs.flatten(0, 1)[valid]
-    actions = rollout.actions.flatten()[valid]
+    actions = rollout.actions.flatten(0, 1)[valid]
     returns = returns[valid]
 
-    logits, critic_out = model(obs)
-    log_probs = torch.log_softmax(logits, dim=-1).gather(-1, actions.unsqueeze(-1)).squeeze(-1)
+    actor_out, critic_out = model(obs)
+    log_probs = model.head.log_prob(actor_out, actions)
     estimate = critic_value(critic_out, model.critic_kind, actions)
     if model.critic_kind == "none":
         weights, value_loss = returns, torch.zeros(())
@@ -71,6 +66,6 @@ def actor_critic_loss(model: ActorCritic, rollout: Rollout, algo: AlgoConfig) ->
         value_loss = 0.5 * (returns - estimate).pow(2).mean()
 
     policy_loss = -(log_probs * weights).mean()
-    entropy = categorical_entropy(logits).mean()
+    entropy = model.head.entropy(actor_out).mean()
     total = policy_loss + algo.value_coef * value_loss - algo.entropy_coef * entropy
     return LossTerms(total=total, policy=policy_loss, value=value_loss, entropy=entropy)

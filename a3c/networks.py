@@ -1,4 +1,5 @@
-"""Policy and critic heads. One module serves every critic kind: none, Q(s, .) or V(s)."""
+"""Actor and critic networks. One module serves every critic kind: none, Q(s, .) or V(s),
+and every action space (the head comes from it: a3c/distributions.py)."""
 from __future__ import annotations
 
 import math
@@ -7,6 +8,7 @@ import torch
 from torch import nn
 
 from a3c.config import ModelConfig
+from a3c.distributions import action_head
 
 
 def _mlp(in_dim: int, hidden_sizes: list[int], out_dim: int, out_gain: float) -> nn.Sequential:
@@ -26,30 +28,33 @@ def _mlp(in_dim: int, hidden_sizes: list[int], out_dim: int, out_gain: float) ->
 
 
 class ActorCritic(nn.Module):
-    """Actor MLP -> action logits; critic MLP -> V(s) (1 output) or Q(s, .) (one per action).
+    """Actor MLP -> the action head's parameters (logits, or Gaussian mean and std);
+    critic MLP -> V(s) (1 output) or Q(s, .) (one per discrete action).
 
     Actor and critic are separate networks: with a shared torso the critic's large early
     gradients disturb the policy on classic-control tasks.
     """
 
-    def __init__(self, obs_dim: int, n_actions: int, critic: str, model_cfg: ModelConfig):
+    def __init__(self, obs_dim: int, action_space, critic: str, model_cfg: ModelConfig):
         super().__init__()
         hidden = list(model_cfg.hidden_sizes)
         self.critic_kind = critic
-        self.actor = _mlp(obs_dim, hidden, n_actions, out_gain=0.01)
-        critic_outputs = {"none": 0, "v": 1, "q": n_actions}[critic]
+        self.head = action_head(action_space)
+        self.actor = _mlp(obs_dim, hidden, self.head.output_size, out_gain=0.01)
+        critic_outputs = {"none": 0, "v": 1, "q": getattr(self.head, "n_actions", 0)}[critic]
         self.critic = _mlp(obs_dim, hidden, critic_outputs, out_gain=1.0) if critic_outputs else None
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Returns (logits, critic output): V as (batch,), Q as (batch, n_actions), or None."""
+        """Returns (actor output, critic output): V as (batch,), Q as (batch, n_actions), or None."""
         logits = self.actor(obs)
         if self.critic is None:
             return logits, None
         critic_out = self.critic(obs)
         return logits, critic_out.squeeze(-1) if self.critic_kind == "v" else critic_out
 
-    def policy(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.actor(obs)
+    def act(self, obs: torch.Tensor) -> torch.Tensor:
+        """Actions sampled from the current policy."""
+        return self.head.sample(self.actor(obs))
 
 
 def critic_value(critic_out: torch.Tensor | None, critic: str, actions: torch.Tensor) -> torch.Tensor | None:

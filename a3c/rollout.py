@@ -15,7 +15,7 @@ MAX_EPISODE_ROLLOUT = 100_000
 @dataclass
 class Rollout:
     obs: torch.Tensor  # (T, E, obs_dim)
-    actions: torch.Tensor  # (T, E) int64
+    actions: torch.Tensor  # (T, E) int64, or (T, E, action_dim) float for continuous actions
     rewards: torch.Tensor  # (T, E) float32
     terminated: torch.Tensor  # (T, E) bool
     truncated: torch.Tensor  # (T, E) bool
@@ -28,10 +28,6 @@ class Rollout:
     @property
     def n_transitions(self) -> int:
         return int(self.valid.sum())
-
-
-def sample_actions(logits: torch.Tensor) -> torch.Tensor:
-    return torch.multinomial(torch.softmax(logits, dim=-1), 1).squeeze(-1)
 
 
 class RolloutCollector:
@@ -49,7 +45,8 @@ class RolloutCollector:
         self.pending_actions: torch.Tensor | None = None
 
     @torch.no_grad()
-    def collect(self, policy) -> Rollout:
+    def collect(self, act) -> Rollout:
+        """act: observations -> sampled actions (the model's current policy)."""
         steps: list[tuple] = []
         finished: list = []
         active = np.ones(len(self.envs), dtype=bool)
@@ -58,7 +55,7 @@ class RolloutCollector:
             if len(steps) >= MAX_EPISODE_ROLLOUT:
                 raise RuntimeError(f"an episode of {self.envs} ran past {MAX_EPISODE_ROLLOUT} steps; set env.max_episode_steps")
             obs = torch.from_numpy(self.envs.obs.copy())
-            actions = self._take_pending() if self.pending_actions is not None else sample_actions(policy(obs))
+            actions = self._take_pending() if self.pending_actions is not None else act(obs)
             result = self.envs.step(actions.numpy(), active if whole_episode else None)
             steps.append((obs, actions, result, active.copy()))
             finished += result.finished_episodes
@@ -67,7 +64,7 @@ class RolloutCollector:
         last_obs = torch.from_numpy(self.envs.obs.copy())
         next_actions = None
         if self.carry_next_action:
-            next_actions = sample_actions(policy(last_obs))
+            next_actions = act(last_obs)
             self.pending_actions = next_actions
         return _stack(steps, last_obs, next_actions, finished)
 

@@ -115,9 +115,9 @@ def run(cfg: Config, run_dir: Path) -> dict:
 
 def _build_global_model(cfg: Config):
     env = make_env(cfg.env, seed=cfg.train.seed)
-    obs_dim, n_actions = env.observation_space.shape[0], int(env.action_space.n)
+    obs_dim, action_space = env.observation_space.shape[0], env.action_space
     env.close()
-    return build_model(cfg, obs_dim, n_actions)
+    return build_model(cfg, obs_dim, action_space)
 
 
 def _run_in_process(state: Run) -> str:

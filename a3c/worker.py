@@ -26,8 +26,8 @@ def env_seeds(cfg: Config, worker_index: int, n_envs: int) -> list[int]:
     return list(range(first, first + n_envs))
 
 
-def build_model(cfg: Config, obs_dim: int, n_actions: int) -> ActorCritic:
-    return ActorCritic(obs_dim, n_actions, cfg.algo.critic, cfg.model)
+def build_model(cfg: Config, obs_dim: int, action_space) -> ActorCritic:
+    return ActorCritic(obs_dim, action_space, cfg.algo.critic, cfg.model)
 
 
 @dataclass
@@ -91,12 +91,12 @@ class Learner:
         self.collector = RolloutCollector(self.envs, cfg.algo.n_steps, carry_next_action=cfg.algo.critic == "q")
         # A Hogwild worker acts with a snapshot (theta' in the paper) while others write the
         # global model; in the main process nothing else writes it, so a copy would only cost.
-        self.local_model = build_model(cfg, self.envs.observation_space.shape[0], self.envs.n_actions) if local_copy else global_model
+        self.local_model = build_model(cfg, self.envs.observation_space.shape[0], self.envs.action_space) if local_copy else global_model
 
     def update(self, global_step: int) -> UpdateResult:
         """One rollout and one gradient step, skipped if the loss or gradients are not finite."""
         model = self._synced_local_model()
-        rollout = self.collector.collect(model.policy)
+        rollout = self.collector.collect(model.act)
         losses = actor_critic_loss(model, rollout, self.cfg.algo)
         model.zero_grad(set_to_none=True)
         losses.total.backward()

@@ -66,12 +66,12 @@ def test_in_between_ablations_are_one_override_away():
         ("workers.count=0", "workers.count=0 is not allowed: an integer >= 1"),
         ("algo.n_steps=-3", "algo.n_steps=-3 is not allowed: an integer >= 0"),
         ("algo.critic=w", "algo.critic='w' is not allowed: one of none, q, v"),
-        ("env.id=Pendulum-v1", "env.id='Pendulum-v1' is not allowed: an environment with a Discrete action space"),
+        ("env.id=Pendulum-v1 algo=ac_q", "algo.critic='q' is not allowed: none or v for continuous actions"),
     ],
 )
 def test_validate_names_key_value_and_what_is_allowed(override, message):
     with pytest.raises(ConfigError, match=None) as err:
-        validate(make_config(override))
+        validate(make_config(*override.split()))
     assert str(err.value).startswith(message)
 
 

@@ -1,4 +1,5 @@
 """Hogwild: what a worker process does to the shared model and optimizer, the parent sees."""
+import gymnasium as gym
 import torch
 import torch.multiprocessing as mp
 
@@ -24,7 +25,7 @@ def run_in_worker(model, shared_state, algo):
 
 
 def shared_model_and_optimizer(algo):
-    model = ActorCritic(4, 2, "v", ModelConfig(hidden_sizes=[8]))
+    model = ActorCritic(4, gym.spaces.Discrete(2), "v", ModelConfig(hidden_sizes=[8]))
     model.share_memory()
     optimizer = make_optimizer(model.parameters(), algo)
     return model, optimizer, optimizer.share_memory()
@@ -58,7 +59,7 @@ def test_two_worker_updates_accumulate_in_shared_adam_state():
 
 
 def test_sharing_optimizer_state_leaves_the_parameters_untouched():
-    model = ActorCritic(4, 2, "v", ModelConfig(hidden_sizes=[8]))
+    model = ActorCritic(4, gym.spaces.Discrete(2), "v", ModelConfig(hidden_sizes=[8]))
     before = [p.detach().clone() for p in model.parameters()]
     make_optimizer(model.parameters(), AlgoConfig(optimizer="rmsprop")).share_memory()
     assert all(torch.equal(p, old) for p, old in zip(model.parameters(), before))

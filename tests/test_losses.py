@@ -5,11 +5,13 @@ actions (log pi = -ln 2) and the critic outputs a known constant V or Q(s, .).
 """
 import math
 
+import gymnasium as gym
 import pytest
 import torch
 
 from a3c.config import AlgoConfig, ModelConfig
-from a3c.losses import actor_critic_loss, categorical_entropy
+from a3c.distributions import CategoricalHead
+from a3c.losses import actor_critic_loss
 from a3c.networks import ActorCritic
 from a3c.rollout import Rollout
 
@@ -19,12 +21,12 @@ LN2 = math.log(2)
 def test_entropy_of_uniform_and_of_a_skewed_distribution():
     uniform = torch.zeros(4)
     skewed = torch.log(torch.tensor([0.5, 0.25, 0.25]))
-    assert categorical_entropy(uniform).item() == pytest.approx(math.log(4))
-    assert categorical_entropy(skewed).item() == pytest.approx(1.5 * LN2)
+    assert CategoricalHead(gym.spaces.Discrete(4)).entropy(uniform).item() == pytest.approx(math.log(4))
+    assert CategoricalHead(gym.spaces.Discrete(3)).entropy(skewed).item() == pytest.approx(1.5 * LN2)
 
 
 def constant_model(critic: str, critic_bias: list[float]) -> ActorCritic:
-    model = ActorCritic(obs_dim=3, n_actions=2, critic=critic, model_cfg=ModelConfig(hidden_sizes=[4]))
+    model = ActorCritic(obs_dim=3, action_space=gym.spaces.Discrete(2), critic=critic, model_cfg=ModelConfig(hidden_sizes=[4]))
     with torch.no_grad():
         for param in model.parameters():
             param.zero_()

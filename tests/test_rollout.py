@@ -8,7 +8,8 @@ from a3c.rollout import RolloutCollector
 
 
 def uniform_policy(obs):
-    return torch.zeros(obs.shape[0], 2)
+    """Acts like a uniform random policy over CartPole's two actions."""
+    return torch.multinomial(torch.full((obs.shape[0], 2), 0.5), 1).squeeze(-1)
 
 
 def test_time_limit_is_a_truncation_and_keeps_the_real_last_observation():

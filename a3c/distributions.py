@@ -1,0 +1,65 @@
+"""Action heads: how the actor's output becomes actions, log-probabilities and entropy.
+
+The head is chosen from the environment's action space (Discrete: categorical over logits;
+Box: diagonal Gaussian), never by hand.
+"""
+from __future__ import annotations
+
+import math
+
+import gymnasium as gym
+import torch
+from torch.nn import functional as F
+
+MIN_STD = 1e-3  # keeps log pi finite when the policy grows confident
+
+
+class CategoricalHead:
+    def __init__(self, space: gym.spaces.Discrete):
+        self.n_actions = int(space.n)
+        self.output_size = self.n_actions
+
+    def sample(self, logits: torch.Tensor) -> torch.Tensor:
+        return torch.multinomial(torch.softmax(logits, dim=-1), 1).squeeze(-1)
+
+    def log_prob(self, logits: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+        return torch.log_softmax(logits, dim=-1).gather(-1, actions.long().unsqueeze(-1)).squeeze(-1)
+
+    def entropy(self, logits: torch.Tensor) -> torch.Tensor:
+        log_probs = torch.log_softmax(logits, dim=-1)
+        return -(log_probs.exp() * log_probs).sum(-1)
+
+
+class GaussianHead:
+    """Mean and standard deviation from the actor; std = softplus(raw) as in Mnih et al. 2016
+    (Section 5.2: a linear mean and a softplus variance output). Actions are sampled
+    unbounded and clipped to the space's bounds only when the env steps."""
+
+    def __init__(self, space: gym.spaces.Box):
+        self.action_dim = int(space.shape[0])
+        self.output_size = 2 * self.action_dim
+
+    def _mean_std(self, output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mean, raw_std = output.split(self.action_dim, dim=-1)
+        return mean, F.softplus(raw_std) + MIN_STD
+
+    def sample(self, output: torch.Tensor) -> torch.Tensor:
+        mean, std = self._mean_std(output)
+        return mean + std * torch.randn_like(mean)
+
+    def log_prob(self, output: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+        mean, std = self._mean_std(output)
+        z = (actions - mean) / std
+        return (-0.5 * z.pow(2) - std.log() - 0.5 * math.log(2 * math.pi)).sum(-1)
+
+    def entropy(self, output: torch.Tensor) -> torch.Tensor:
+        _, std = self._mean_std(output)
+        return (0.5 + 0.5 * math.log(2 * math.pi) + std.log()).sum(-1)
+
+
+def action_head(space: gym.Space) -> CategoricalHead | GaussianHead:
+    if isinstance(space, gym.spaces.Discrete):
+        return CategoricalHead(space)
+    if isinstance(space, gym.spaces.Box) and len(space.shape) == 1:
+        return GaussianHead(space)
+    raise ValueError(f"no action head for {space}: Discrete or a flat Box only")

@@ -1,0 +1,37 @@
+"""Continuous actions: the Gaussian head against torch.distributions, and real runs."""
+import gymnasium as gym
+import torch
+from torch.distributions import Normal
+
+from a3c import train
+from a3c.distributions import CategoricalHead, GaussianHead, action_head
+
+from conftest import make_config
+
+
+def test_the_head_comes_from_the_action_space():
+    assert isinstance(action_head(gym.spaces.Discrete(3)), CategoricalHead)
+    assert isinstance(action_head(gym.spaces.Box(-2, 2, (2,))), GaussianHead)
+
+
+def test_gaussian_log_prob_and_entropy_match_torch_distributions():
+    head = GaussianHead(gym.spaces.Box(-1, 1, (2,)))
+    output = torch.tensor([[0.5, -1.0, 0.2, 3.0], [0.0, 2.0, -4.0, 0.1]])  # means, then raw stds
+    mean, std = output[:, :2], torch.nn.functional.softplus(output[:, 2:]) + 1e-3
+    actions = torch.tensor([[0.1, -0.7], [1.5, 2.5]])
+    reference = Normal(mean, std)
+    torch.testing.assert_close(head.log_prob(output, actions), reference.log_prob(actions).sum(-1))
+    torch.testing.assert_close(head.entropy(output), reference.entropy().sum(-1))
+
+
+def test_a_tiny_pendulum_run_completes(tmp_path):
+    summary = train.run(make_config("env=pendulum", "workers=serial", "logger=off", "train.progress=false",
+                                    "train.total_steps=2000"), tmp_path)
+    assert summary["env_id"] == "Pendulum-v1" and summary["global_step"] == 2000 and summary["episodes"] == 8
+
+
+def test_a3c_learns_to_balance_the_inverted_pendulum(tmp_path):
+    # A random policy holds the pole for about 5 steps (reward 1 per step).
+    summary = train.run(make_config("env=inverted_pendulum", "workers=serial", "logger=off", "train.progress=false",
+                                    "train.total_steps=50000", "train.target_return=null"), tmp_path)
+    assert summary["mean_return_last_100"] >= 50, summary
