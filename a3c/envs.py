@@ -21,7 +21,6 @@ def make_env(env_cfg: EnvConfig, seed: int) -> gym.Env:
 
 @dataclass
 class StepResult:
-    next_obs: np.ndarray  # (n_envs, obs_dim): the observation to act on next (after any reset)
     rewards: np.ndarray  # (n_envs,) float32
     terminated: np.ndarray  # (n_envs,) bool: a true end, the value after it is 0
     truncated: np.ndarray  # (n_envs,) bool: cut by a time limit, the episode would go on
@@ -51,7 +50,8 @@ class EnvBatch:
         return len(self.envs)
 
     def step(self, actions: np.ndarray, active: np.ndarray | None = None) -> StepResult:
-        """Step every env (or only those with active=True; the rest stand still)."""
+        """Step every env (or only those with active=True; the rest stand still). Afterwards
+        self.obs holds what to act on next (a fresh reset where an episode ended)."""
         n = len(self.envs)
         rewards = np.zeros(n, dtype=np.float32)
         terminated = np.zeros(n, dtype=bool)
@@ -72,7 +72,7 @@ class EnvBatch:
                 self.episode_returns[i], self.episode_lengths[i] = 0.0, 0
                 obs, _ = env.reset()
             self.obs[i] = obs
-        return StepResult(self.obs.copy(), rewards, terminated, truncated, final_obs, finished)
+        return StepResult(rewards, terminated, truncated, final_obs, finished)
 
     def close(self) -> None:
         for env in self.envs:
