@@ -16,6 +16,8 @@ OPTIMIZERS = ("rmsprop", "adam", "sgd")
 LR_SCHEDULES = ("constant", "linear")
 WORKER_MODES = ("serial", "hogwild", "sync")
 LOGGER_BACKENDS = ("wandb", "off")
+ARCHS = ("mlp", "atari_cnn")
+PREPROCESSING = ("auto", "none", "atari")
 
 
 @dataclass
@@ -37,7 +39,23 @@ class AlgoConfig:
 @dataclass
 class ModelConfig:
     name: str = "mlp"
-    hidden_sizes: List[int] = field(default_factory=lambda: [64, 64])
+    arch: str = "mlp"  # mlp: separate actor and critic MLPs; atari_cnn: Mnih et al.'s shared conv torso
+    hidden_sizes: List[int] = field(default_factory=lambda: [64, 64])  # mlp only
+    fc_size: int = 256  # atari_cnn only: the fully connected layer after the convolutions
+    lstm_size: int = 0  # atari_cnn only: LSTM cells after the fc layer; 0 = feed-forward
+
+
+@dataclass
+class AtariConfig:
+    """DeepMind preprocessing (Mnih et al. 2015, 2016), applied to ALE/ ids."""
+
+    noop_max: int = 30  # up to this many no-ops at the start of each game
+    frame_skip: int = 4  # one agent step repeats the action this often; max-pool of the last two frames
+    screen_size: int = 84  # grayscale, resized to screen_size x screen_size
+    frame_stack: int = 4
+    terminal_on_life_loss: bool = True  # for training only: the logged return is the whole game's
+    clip_rewards: bool = True  # to [-1, 1] for training; the logged return is the game score
+    repeat_action_probability: float = 0.0  # sticky actions; ALE v5's own default is 0.25, the paper had none
 
 
 @dataclass
@@ -46,6 +64,8 @@ class EnvConfig:
     id: str = "CartPole-v1"
     target_return: Optional[float] = 475.0  # the task's "solved" mean over 100 episodes
     max_episode_steps: Optional[int] = None  # None keeps the gymnasium registration's limit
+    preprocessing: str = "auto"  # auto: atari for ALE/ ids, else none
+    atari: AtariConfig = field(default_factory=AtariConfig)
 
 
 @dataclass
@@ -143,7 +163,7 @@ def validate(cfg: Config) -> None:
     _check(algo.max_grad_norm >= 0, "algo.max_grad_norm", algo.max_grad_norm, ">= 0 (0 disables clipping)")
     _check(0 < algo.rmsprop_alpha < 1, "algo.rmsprop_alpha", algo.rmsprop_alpha, "a decay in (0, 1)")
     _check(algo.optimizer_eps > 0, "algo.optimizer_eps", algo.optimizer_eps, "a value > 0")
-    _check(all(h > 0 for h in cfg.model.hidden_sizes), "model.hidden_sizes", list(cfg.model.hidden_sizes), "positive layer widths")
+    _validate_model(cfg.model)
     _check(workers.mode in WORKER_MODES, "workers.mode", workers.mode, f"one of {', '.join(WORKER_MODES)}")
     _check(workers.count >= 1, "workers.count", workers.count, "an integer >= 1")
     _check(workers.envs_per_worker >= 1, "workers.envs_per_worker", workers.envs_per_worker, "an integer >= 1")
@@ -159,14 +179,39 @@ def validate(cfg: Config) -> None:
         cfg.logger.mode,
         "one of online, offline, disabled",
     )
-    _validate_env(cfg.env, algo.critic)
+    _validate_env(cfg.env, algo.critic, cfg.model)
 
 
-def _validate_env(env_cfg: EnvConfig, critic: str) -> None:
+def _validate_model(model: ModelConfig) -> None:
+    _check(model.arch in ARCHS, "model.arch", model.arch, f"one of {', '.join(ARCHS)}")
+    _check(all(h > 0 for h in model.hidden_sizes), "model.hidden_sizes", list(model.hidden_sizes), "positive layer widths")
+    _check(model.fc_size > 0, "model.fc_size", model.fc_size, "a layer width > 0")
+    _check(model.lstm_size >= 0, "model.lstm_size", model.lstm_size, "an integer >= 0 (0 = feed-forward)")
+    _check(model.lstm_size == 0 or model.arch == "atari_cnn", "model.lstm_size", model.lstm_size,
+           "0 with model.arch=mlp (the LSTM sits on the atari_cnn torso)")
+
+
+def _validate_atari(atari: AtariConfig) -> None:
+    _check(atari.noop_max >= 0, "env.atari.noop_max", atari.noop_max, "an integer >= 0")
+    _check(atari.frame_skip >= 1, "env.atari.frame_skip", atari.frame_skip, "an integer >= 1")
+    _check(atari.screen_size >= 36, "env.atari.screen_size", atari.screen_size, "an integer >= 36 (the convolutions need room)")
+    _check(atari.frame_stack >= 1, "env.atari.frame_stack", atari.frame_stack, "an integer >= 1")
+    _check(0.0 <= atari.repeat_action_probability < 1.0, "env.atari.repeat_action_probability",
+           atari.repeat_action_probability, "a probability in [0, 1)")
+
+
+def _validate_env(env_cfg: EnvConfig, critic: str, model: ModelConfig) -> None:
     import gymnasium as gym
 
-    from a3c.envs import make_env
+    from a3c.atari import register_atari
+    from a3c.envs import make_env, uses_atari_preprocessing
 
+    _check(env_cfg.preprocessing in PREPROCESSING, "env.preprocessing", env_cfg.preprocessing,
+           f"one of {', '.join(PREPROCESSING)}")
+    if env_cfg.id.startswith("ALE/"):
+        register_atari()
+    if uses_atari_preprocessing(env_cfg):
+        _validate_atari(env_cfg.atari)
     try:
         gym.spec(env_cfg.id)
     except gym.error.Error as err:
@@ -185,11 +230,12 @@ def _validate_env(env_cfg: EnvConfig, critic: str) -> None:
                f"an environment with Discrete or flat Box actions (this one has {env.action_space})")
         _check(discrete or critic != "q", "algo.critic", critic,
                f"none or v for continuous actions: the Q critic scores each of a discrete set ({env_cfg.id} has {env.action_space})")
-        _check(
-            isinstance(env.observation_space, gym.spaces.Box) and len(env.observation_space.shape) == 1,
-            "env.id",
-            env_cfg.id,
-            f"a flat Box observation space for the MLP (this one has {env.observation_space})",
-        )
+        obs_space = env.observation_space
+        _check(isinstance(obs_space, gym.spaces.Box) and len(obs_space.shape) in (1, 3), "env.id", env_cfg.id,
+               f"an environment with flat or image (C, H, W) Box observations (this one has {obs_space})")
+        image = len(obs_space.shape) == 3
+        _check(image == (model.arch == "atari_cnn"), "model.arch", model.arch,
+               f"{'atari_cnn (model=atari_cnn or model=atari_cnn_lstm)' if image else 'mlp (model=mlp)'} "
+               f"for {env_cfg.id}'s observations of shape {obs_space.shape}")
     finally:
         env.close()

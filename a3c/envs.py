@@ -5,27 +5,42 @@ from dataclasses import dataclass
 
 import gymnasium as gym
 import numpy as np
+from gymnasium.wrappers import RecordEpisodeStatistics
 
+from a3c.atari import make_atari_env, register_atari
 from a3c.config import EnvConfig
 
 
+def uses_atari_preprocessing(env_cfg: EnvConfig) -> bool:
+    if env_cfg.preprocessing == "auto":
+        return env_cfg.id.startswith("ALE/")
+    return env_cfg.preprocessing == "atari"
+
+
 def make_env(env_cfg: EnvConfig, seed: int) -> gym.Env:
-    # The passive checker runs on every step; validate() already checked the spaces once.
-    kwargs = {"disable_env_checker": True}
-    if env_cfg.max_episode_steps is not None:
-        kwargs["max_episode_steps"] = env_cfg.max_episode_steps
-    env = gym.make(env_cfg.id, **kwargs)
+    """The env with its preprocessing; info["episode"] reports each finished episode's real return."""
+    if uses_atari_preprocessing(env_cfg):
+        env = make_atari_env(env_cfg.id, env_cfg.atari, env_cfg.max_episode_steps)
+    else:
+        if env_cfg.id.startswith("ALE/"):
+            register_atari()
+        # The passive checker runs on every step; validate() already checked the spaces once.
+        kwargs = {"disable_env_checker": True}
+        if env_cfg.max_episode_steps is not None:
+            kwargs["max_episode_steps"] = env_cfg.max_episode_steps
+        env = RecordEpisodeStatistics(gym.make(env_cfg.id, **kwargs))
     env.action_space.seed(seed)
     return env
 
 
 @dataclass
 class StepResult:
-    rewards: np.ndarray  # (n_envs,) float32
+    rewards: np.ndarray  # (n_envs,) float32, as trained on (clipped for Atari)
     terminated: np.ndarray  # (n_envs,) bool: a true end, the value after it is 0
     truncated: np.ndarray  # (n_envs,) bool: cut by a time limit, the episode would go on
-    final_obs: np.ndarray  # (n_envs, obs_dim): the last observation of an ended episode, else unused
-    finished_episodes: list  # (env_index, return, length) for each episode that ended here
+    final_obs: np.ndarray  # (n_envs, *obs_shape): the last observation of an ended episode, else unused
+    finished_episodes: list  # (env_index, return, length) for each episode that ended here: for Atari
+    # a whole game with its real score, which may span several training episodes (lives)
 
 
 class EnvBatch:
@@ -42,9 +57,9 @@ class EnvBatch:
         self.action_space = self.envs[0].action_space
         # Continuous actions are sampled unbounded and clipped to the space only here.
         self._bounds = (self.action_space.low, self.action_space.high) if isinstance(self.action_space, gym.spaces.Box) else None
-        self.obs = np.stack([env.reset(seed=seed)[0] for env, seed in zip(self.envs, seeds)]).astype(np.float32)
-        self.episode_returns = np.zeros(len(self.envs), dtype=np.float64)
-        self.episode_lengths = np.zeros(len(self.envs), dtype=np.int64)
+        # Frames stay uint8 (a quarter of the memory); the network scales them.
+        dtype = np.float32 if np.issubdtype(self.observation_space.dtype, np.floating) else self.observation_space.dtype
+        self.obs = np.stack([env.reset(seed=seed)[0] for env, seed in zip(self.envs, seeds)]).astype(dtype)
 
     def __len__(self) -> int:
         return len(self.envs)
@@ -62,14 +77,12 @@ class EnvBatch:
             if active is not None and not active[i]:
                 continue
             action = np.clip(actions[i], *self._bounds) if self._bounds else int(actions[i])
-            obs, reward, term, trunc, _ = env.step(action)
+            obs, reward, term, trunc, info = env.step(action)
             rewards[i], terminated[i], truncated[i] = reward, term, trunc
-            self.episode_returns[i] += reward
-            self.episode_lengths[i] += 1
+            if "episode" in info:
+                finished.append((i, float(info["episode"]["r"]), int(info["episode"]["l"])))
             if term or trunc:
                 final_obs[i] = obs
-                finished.append((i, float(self.episode_returns[i]), int(self.episode_lengths[i])))
-                self.episode_returns[i], self.episode_lengths[i] = 0.0, 0
                 obs, _ = env.reset()
             self.obs[i] = obs
         return StepResult(rewards, terminated, truncated, final_obs, finished)

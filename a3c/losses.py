@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from a3c.config import AlgoConfig
-from a3c.networks import ActorCritic, critic_value
+from a3c.networks import ActorCriticBase, RecurrentState, critic_value
 from a3c.returns import bootstrapped_returns
 from a3c.rollout import Rollout
 
@@ -27,36 +27,39 @@ class LossTerms:
 
 
 @torch.no_grad()
-def critic_estimate(model: ActorCritic, obs: torch.Tensor, actions: torch.Tensor | None = None) -> torch.Tensor:
+def critic_estimate(model: ActorCriticBase, obs: torch.Tensor, actions: torch.Tensor | None = None,
+                    state: RecurrentState = None) -> torch.Tensor:
     """V(s), or Q(s, a) with a given (the action really taken) or sampled from the policy."""
     if model.critic_kind == "none":
         return torch.zeros(obs.shape[0])
-    actor_out, critic_out = model(obs)
+    actor_out, critic_out, _ = model(obs, state)
     if model.critic_kind == "q" and actions is None:
         actions = model.head.sample(actor_out)
     return critic_value(critic_out, model.critic_kind, actions)
 
 
-def rollout_returns(model: ActorCritic, rollout: Rollout, gamma: float) -> torch.Tensor:
+def rollout_returns(model: ActorCriticBase, rollout: Rollout, gamma: float) -> torch.Tensor:
     """Bootstrapped returns of a rollout, (T, E); the bootstraps come from the current critic."""
-    last_values = critic_estimate(model, rollout.last_obs, rollout.next_actions)
+    last_values = critic_estimate(model, rollout.last_obs, rollout.next_actions, rollout.last_state)
     truncation_values = torch.zeros_like(rollout.rewards)
     if rollout.truncated.any():
         where = rollout.truncated.nonzero(as_tuple=True)
-        truncation_values[where] = critic_estimate(model, rollout.final_obs[where])
+        state = tuple(part[where] for part in rollout.step_states) if rollout.step_states is not None else None
+        truncation_values[where] = critic_estimate(model, rollout.final_obs[where], state=state)
     return bootstrapped_returns(
         rollout.rewards, rollout.terminated, rollout.truncated, truncation_values, last_values, gamma
     )
 
 
-def actor_critic_loss(model: ActorCritic, rollout: Rollout, algo: AlgoConfig) -> LossTerms:
+def actor_critic_loss(model: ActorCriticBase, rollout: Rollout, algo: AlgoConfig) -> LossTerms:
     returns = rollout_returns(model, rollout, algo.gamma).flatten()
     valid = rollout.valid.flatten()
-    obs = rollout.obs.flatten(0, 1)[valid]
     actions = rollout.actions.flatten(0, 1)[valid]
     returns = returns[valid]
 
-    actor_out, critic_out = model(obs)
+    actor_out, critic_out = model.unroll(rollout.obs, rollout.start_state, rollout.dones)
+    actor_out = actor_out[valid]
+    critic_out = critic_out[valid] if critic_out is not None else None
     log_probs = model.head.log_prob(actor_out, actions)
     estimate = critic_value(critic_out, model.critic_kind, actions)
     if model.critic_kind == "none":

@@ -19,7 +19,8 @@ from a3c.recorder import RunRecorder
 from a3c.shared_optim import make_optimizer
 from a3c.stopping import StopRequest
 from a3c.tracking import make_tracker
-from a3c.worker import Learner, Report, build_model, hogwild_worker
+from a3c.networks import build_model
+from a3c.worker import Learner, Report, hogwild_worker
 
 # How long stopped workers get to finish their update and flush the queue before termination.
 JOIN_SECONDS = 10.0
@@ -115,9 +116,9 @@ def run(cfg: Config, run_dir: Path) -> dict:
 
 def _build_global_model(cfg: Config):
     env = make_env(cfg.env, seed=cfg.train.seed)
-    obs_dim, action_space = env.observation_space.shape[0], env.action_space
+    model = build_model(cfg, env.observation_space, env.action_space)
     env.close()
-    return build_model(cfg, obs_dim, action_space)
+    return model
 
 
 def _run_in_process(state: Run) -> str:

@@ -15,7 +15,7 @@ import torch
 from a3c.config import Config
 from a3c.envs import EnvBatch
 from a3c.losses import LossTerms, actor_critic_loss
-from a3c.networks import ActorCritic
+from a3c.networks import ActorCriticBase, build_model
 from a3c.rollout import RolloutCollector
 from a3c.shared_optim import make_optimizer
 
@@ -24,10 +24,6 @@ def env_seeds(cfg: Config, worker_index: int, n_envs: int) -> list[int]:
     """Distinct, reproducible seeds: env j of worker i gets the same seed in every mode."""
     first = cfg.train.seed * 10_000 + worker_index * n_envs
     return list(range(first, first + n_envs))
-
-
-def build_model(cfg: Config, obs_dim: int, action_space) -> ActorCritic:
-    return ActorCritic(obs_dim, action_space, cfg.algo.critic, cfg.model)
 
 
 @dataclass
@@ -81,7 +77,7 @@ def set_learning_rate(optimizer, cfg: Config, global_step: int) -> None:
 class Learner:
     """Owns a batch of envs and a local copy of the model; applies updates to the global one."""
 
-    def __init__(self, cfg: Config, worker_index: int, global_model: ActorCritic, optimizer, n_envs: int,
+    def __init__(self, cfg: Config, worker_index: int, global_model: ActorCriticBase, optimizer, n_envs: int,
                  local_copy: bool = False):
         self.cfg = cfg
         self.index = worker_index
@@ -91,7 +87,7 @@ class Learner:
         self.collector = RolloutCollector(self.envs, cfg.algo.n_steps, carry_next_action=cfg.algo.critic == "q")
         # A Hogwild worker acts with a snapshot (theta' in the paper) while others write the
         # global model; in the main process nothing else writes it, so a copy would only cost.
-        self.local_model = build_model(cfg, self.envs.observation_space.shape[0], self.envs.action_space) if local_copy else global_model
+        self.local_model = build_model(cfg, self.envs.observation_space, self.envs.action_space) if local_copy else global_model
 
     def update(self, global_step: int) -> UpdateResult:
         """One rollout and one gradient step, skipped if the loss or gradients are not finite."""
@@ -114,7 +110,7 @@ class Learner:
         self.optimizer.step()
         return UpdateResult(rollout.n_transitions, rollout.finished_episodes, losses, skipped=False)
 
-    def _synced_local_model(self) -> ActorCritic:
+    def _synced_local_model(self) -> ActorCriticBase:
         if self.local_model is self.global_model:
             return self.global_model
         self.local_model.load_state_dict(self.global_model.state_dict())

@@ -7,9 +7,9 @@ from a3c.envs import EnvBatch
 from a3c.rollout import RolloutCollector
 
 
-def uniform_policy(obs):
-    """Acts like a uniform random policy over CartPole's two actions."""
-    return torch.multinomial(torch.full((obs.shape[0], 2), 0.5), 1).squeeze(-1)
+def uniform_policy(obs, state):
+    """Acts like a uniform random policy over CartPole's two actions; no recurrent state."""
+    return torch.multinomial(torch.full((obs.shape[0], 2), 0.5), 1).squeeze(-1), None
 
 
 def test_time_limit_is_a_truncation_and_keeps_the_real_last_observation():

@@ -1,0 +1,75 @@
+"""Atari through ale-py with the DeepMind preprocessing (Mnih et al. 2015; 2016, Section 8).
+
+gymnasium's own wrappers do the no-op starts, the frame skip with max-pooling, the 84x84
+grayscale, the reward clipping and the frame stack. One piece is ours: gymnasium's
+terminal_on_life_loss resets the whole game at the next reset(), whereas DeepMind ends only
+the *training* episode at a lost life and plays the game on.
+"""
+from __future__ import annotations
+
+import gymnasium as gym
+from gymnasium.wrappers import AtariPreprocessing, ClipReward, FrameStackObservation, RecordEpisodeStatistics
+
+from a3c.config import AtariConfig
+
+NOOP = 0  # ALE's action 0 is NOOP in every game's minimal action set
+
+
+def register_atari() -> None:
+    """Makes the ALE/ ids known to gymnasium (ale-py ships the ROMs)."""
+    import ale_py
+
+    gym.register_envs(ale_py)
+
+
+class TerminalOnLifeLoss(gym.Wrapper):
+    """A lost life ends the training episode (terminated: its value after is 0) but not the game:
+    the next reset() plays on with one no-op step unless the game itself is over."""
+
+    def __init__(self, env: gym.Env):
+        super().__init__(env)
+        self.lives = 0
+        self.game_over = True
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        self.game_over = terminated or truncated
+        lives = self.env.unwrapped.ale.lives()
+        # lives == 0 is left alone: some games sit there for a few frames before game over.
+        if 0 < lives < self.lives:
+            terminated = True
+        self.lives = lives
+        return obs, reward, terminated, truncated, info
+
+    def reset(self, **kwargs):
+        if self.game_over:
+            obs, info = self.env.reset(**kwargs)
+        else:
+            obs, _, terminated, truncated, info = self.env.step(NOOP)
+            if terminated or truncated:
+                obs, info = self.env.reset(**kwargs)
+        self.game_over = False
+        self.lives = self.env.unwrapped.ale.lives()
+        return obs, info
+
+
+def make_atari_env(env_id: str, atari: AtariConfig, max_episode_steps: int | None) -> gym.Env:
+    """ALE env -> (frame_stack, screen_size, screen_size) uint8 observations.
+
+    RecordEpisodeStatistics sits below the life-loss and clipping wrappers, so the episode it
+    reports (info["episode"]) is a whole game with its real, unclipped score.
+    """
+    register_atari()
+    kwargs = {"frameskip": 1, "repeat_action_probability": atari.repeat_action_probability,
+              "disable_env_checker": True}
+    if max_episode_steps is not None:
+        kwargs["max_episode_steps"] = max_episode_steps
+    env = gym.make(env_id, **kwargs)
+    env = AtariPreprocessing(env, noop_max=atari.noop_max, frame_skip=atari.frame_skip,
+                             screen_size=atari.screen_size, terminal_on_life_loss=False, grayscale_obs=True)
+    env = RecordEpisodeStatistics(env)
+    if atari.terminal_on_life_loss:
+        env = TerminalOnLifeLoss(env)
+    if atari.clip_rewards:
+        env = ClipReward(env, -1.0, 1.0)
+    return FrameStackObservation(env, atari.frame_stack)
