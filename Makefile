@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: install train test bench clean studies
+.PHONY: install train test bench bench-atari clean studies
 
 install: $(STAMP)
 
@@ -31,6 +31,10 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.lock
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench.py
+
+# Frames per second of one Atari worker against the emulator alone; writes benchmarks/atari_results.md (~3 min).
+bench-atari: $(STAMP)
+	$(BIN)/python benchmarks/atari.py
 
 # One study, from nothing to experiments/<study>/table.md and its plots. See README.
 STUDIES := lineage entropy n_steps workers learning_rate

@@ -9,7 +9,8 @@ from conftest import make_config, run_cli
 
 ALGOS = ["reinforce", "ac_q", "ac_baseline", "a2c", "a3c"]
 WORKERS = ["serial", "hogwild", "sync"]
-ENVS = {"cartpole": "CartPole-v1", "acrobot": "Acrobot-v1", "lunar_lander": "LunarLander-v3"}
+ENVS = {"cartpole": "CartPole-v1", "acrobot": "Acrobot-v1", "lunar_lander": "LunarLander-v3",
+        "pong": "ALE/Pong-v5", "breakout": "ALE/Breakout-v5"}
 
 
 @pytest.mark.parametrize("algo,workers", itertools.product(ALGOS, WORKERS))
@@ -57,6 +58,22 @@ def test_in_between_ablations_are_one_override_away():
     validate(make_config("algo=a3c", "algo.entropy_coef=0"))
     validate(make_config("algo=ac_baseline", "workers=hogwild", "workers.count=4"))
     validate(make_config("env.id=MountainCar-v0"))
+    validate(make_config("env=atari", "env.id=ALE/Seaquest-v5"))  # any game
+    validate(make_config("env=pong", "model=atari_cnn_lstm", "env.atari.terminal_on_life_loss=false"))
+
+
+def test_atari_presets_bring_the_paper_network_unless_told_otherwise():
+    assert make_config("env=pong").model.name == "atari_cnn"
+    assert make_config("env=breakout", "model=atari_cnn_lstm").model.lstm_size == 256
+
+
+def test_the_atari_a3c_preset_has_the_paper_settings():
+    cfg = make_config("+experiment=atari_a3c")
+    validate(cfg)
+    assert (cfg.workers.mode, cfg.workers.count, cfg.workers.envs_per_worker) == ("hogwild", 16, 1)
+    algo = cfg.algo
+    assert (algo.n_steps, algo.gamma, algo.entropy_coef, algo.optimizer) == (5, 0.99, 0.01, "rmsprop")
+    assert (algo.rmsprop_alpha, algo.optimizer_eps, algo.lr_schedule) == (0.99, 0.1, "linear")
 
 
 @pytest.mark.parametrize(
@@ -67,6 +84,10 @@ def test_in_between_ablations_are_one_override_away():
         ("algo.n_steps=-3", "algo.n_steps=-3 is not allowed: an integer >= 0"),
         ("algo.critic=w", "algo.critic='w' is not allowed: one of none, q, v"),
         ("env.id=Pendulum-v1 algo=ac_q", "algo.critic='q' is not allowed: none or v for continuous actions"),
+        ("env=pong model=mlp", "model.arch='mlp' is not allowed: atari_cnn (model=atari_cnn or model=atari_cnn_lstm)"),
+        ("model=atari_cnn", "model.arch='atari_cnn' is not allowed: mlp (model=mlp) for CartPole-v1"),
+        ("model.lstm_size=64", "model.lstm_size=64 is not allowed: 0 with model.arch=mlp"),
+        ("env=pong env.atari.frame_skip=0", "env.atari.frame_skip=0 is not allowed: an integer >= 1"),
     ],
 )
 def test_validate_names_key_value_and_what_is_allowed(override, message):

@@ -58,3 +58,24 @@ def test_q_critic_rollouts_take_the_bootstrap_action_first_next_time():
     first = collector.collect(uniform_policy)
     second = collector.collect(uniform_policy)
     assert torch.equal(second.actions[0], first.next_actions)
+
+
+def counting_policy(obs, state):
+    """A stand-in recurrent policy: its state counts the steps seen since it was last zeroed."""
+    count = torch.zeros(obs.shape[0], 1) if state is None else state[0]
+    return uniform_policy(obs, None)[0], (count + 1, count + 1)
+
+
+def test_recurrent_state_is_carried_across_rollouts_and_zeroed_at_episode_ends():
+    envs = EnvBatch(EnvConfig(id="CartPole-v1", max_episode_steps=7), seeds=[0, 1])
+    collector = RolloutCollector(envs, n_steps=5)
+    first, second = collector.collect(counting_policy), collector.collect(counting_policy)
+    assert first.start_state is None and torch.equal(second.start_state[0], first.last_state[0])
+    counts = torch.cat([first.step_states[0], second.step_states[0]]).squeeze(-1)  # (10, 2)
+    dones = torch.cat([first.dones, second.dones])
+    assert dones.any(0).all()  # every env's first episode ended within the 10 steps
+    expected = torch.zeros(2)
+    for t in range(10):
+        expected = expected + 1
+        assert torch.equal(counts[t], expected)
+        expected = torch.where(dones[t], torch.zeros(2), expected)

@@ -1,0 +1,105 @@
+"""Atari: the DeepMind preprocessing on real ALE games, the paper's networks, and a real run."""
+import gymnasium as gym
+import numpy as np
+import torch
+
+from a3c.config import AtariConfig, EnvConfig, ModelConfig
+from a3c.envs import EnvBatch
+from a3c.networks import AtariActorCritic, reset_state
+
+from conftest import run_cli
+from test_smoke import SUMMARY_FIELDS, read_run
+
+
+def atari_batch(game: str, seed: int = 0, **atari) -> EnvBatch:
+    return EnvBatch(EnvConfig(id=f"ALE/{game}-v5", atari=AtariConfig(**atari)), seeds=[seed])
+
+
+def play_one_game(envs: EnvBatch, seed: int = 0, max_steps: int = 20_000):
+    """Random actions until the first whole game ends: (training steps, finished game)."""
+    rng = np.random.default_rng(seed)
+    steps = []
+    for _ in range(max_steps):
+        result = envs.step(rng.integers(envs.action_space.n, size=1))
+        steps.append(result)
+        if result.finished_episodes:
+            return steps, result.finished_episodes[0]
+    raise AssertionError(f"no game ended within {max_steps} steps")
+
+
+def test_pong_observations_are_four_stacked_84x84_grayscale_frames():
+    envs = atari_batch("Pong")
+    assert envs.obs.shape == (1, 4, 84, 84) and envs.obs.dtype == np.uint8
+    for _ in range(10):
+        envs.step(np.array([0]))
+    assert envs.obs.max() > 0 and not np.array_equal(envs.obs[0, 0], envs.obs[0, 3])  # frames move
+
+
+def test_rewards_are_clipped_for_training_but_the_logged_return_is_the_game_score():
+    # Space Invaders pays 5 to 30 points per invader; the same seed and actions replay one game.
+    clipped, _ = play_one_game(atari_batch("SpaceInvaders", terminal_on_life_loss=False))
+    raw, (_, raw_score, raw_length) = play_one_game(atari_batch("SpaceInvaders", terminal_on_life_loss=False, clip_rewards=False))
+    clipped_rewards = np.concatenate([s.rewards for s in clipped])
+    raw_rewards = np.concatenate([s.rewards for s in raw])
+    assert set(np.unique(clipped_rewards)) <= {-1.0, 0.0, 1.0}
+    assert raw_rewards.max() >= 5
+    logged = clipped[-1].finished_episodes[0]
+    assert logged[1] == raw_score == raw_rewards.sum() > clipped_rewards.sum()
+    assert logged[2] == raw_length == len(raw)
+
+
+def test_a_lost_life_ends_the_training_episode_but_not_the_game():
+    envs = atari_batch("Breakout", clip_rewards=False)
+    ale = envs.envs[0].unwrapped.ale
+    rng = np.random.default_rng(0)
+    rewards, lives_after_each_end = [], []
+    for _ in range(20_000):
+        result = envs.step(rng.integers(envs.action_space.n, size=1))
+        rewards.append(result.rewards[0])
+        if result.terminated[0]:
+            lives_after_each_end.append(ale.lives())  # after the reset that EnvBatch made
+        if result.finished_episodes:
+            break
+    # Five training episodes in one game: each reset played on with the lives left.
+    assert lives_after_each_end == [4, 3, 2, 1, 5]
+    (_, score, length), = result.finished_episodes
+    # The logged return is the whole game's score (the reset after each lost life plays one
+    # no-op step, counted in the game's length).
+    assert score == sum(rewards) and length == len(rewards) + 4
+
+
+def test_recurrent_unroll_matches_stepping_and_zeroes_the_state_at_episode_ends():
+    torch.manual_seed(0)
+    model = AtariActorCritic((4, 84, 84), gym.spaces.Discrete(6), "v", ModelConfig(arch="atari_cnn", lstm_size=32))
+    obs = torch.randint(0, 256, (4, 3, 4, 84, 84), dtype=torch.uint8)
+    dones = torch.zeros(4, 3, dtype=torch.bool)
+    dones[1, 2] = True  # env 2's episode ends at step 1: its state starts afresh at step 2
+    start = tuple(torch.randn(3, 32) for _ in range(2))
+    actor_out, values = model.unroll(obs, start, dones)
+
+    state, stepped_actor, stepped_values = start, [], []
+    for t in range(4):
+        out, value, state = model(obs[t], state)
+        stepped_actor.append(out)
+        stepped_values.append(value)
+        state = reset_state(state, dones[t])
+    torch.testing.assert_close(actor_out, torch.cat(stepped_actor))
+    torch.testing.assert_close(values, torch.cat(stepped_values))
+    fresh_out, fresh_value, _ = model(obs[2, 2:3])  # what a zero state gives at env 2's step 2
+    torch.testing.assert_close(actor_out[2 * 3 + 2], fresh_out[0])
+    # The gradient reaches back through time to the first step's frames' features.
+    values.sum().backward()
+    assert model.conv[0].weight.grad.abs().sum() > 0
+
+
+def test_a_tiny_lstm_a3c_run_on_pong_with_two_workers_writes_its_files(tmp_path):
+    run_dir = tmp_path / "run"
+    result = run_cli("env=pong", "model=atari_cnn_lstm", "workers=hogwild", "workers.count=2",
+                     "workers.envs_per_worker=2", "train.total_steps=400", "train.log_every_updates=5",
+                     "train.progress=false", "logger=off", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary, lines, config, checkpoint = read_run(run_dir)
+    assert SUMMARY_FIELDS <= summary.keys()
+    assert summary["env_id"] == "ALE/Pong-v5" and summary["global_step"] >= 400
+    assert config["model"]["lstm_size"] == 256 and "lstm.weight_hh" in checkpoint["model"]
+    assert any("losses/policy" in line for line in lines)
