@@ -211,6 +211,8 @@ def _validate_env(env_cfg: EnvConfig, critic: str, model: ModelConfig) -> None:
     if env_cfg.id.startswith("ALE/"):
         register_atari()
     if uses_atari_preprocessing(env_cfg):
+        _check(env_cfg.id.startswith("ALE/"), "env.preprocessing", env_cfg.preprocessing,
+               f"auto or none for {env_cfg.id}: the atari preprocessing needs an ALE/<Game>-v5 id")
         _validate_atari(env_cfg.atari)
     try:
         gym.spec(env_cfg.id)

@@ -88,6 +88,7 @@ def test_the_atari_a3c_preset_has_the_paper_settings():
         ("model=atari_cnn", "model.arch='atari_cnn' is not allowed: mlp (model=mlp) for CartPole-v1"),
         ("model.lstm_size=64", "model.lstm_size=64 is not allowed: 0 with model.arch=mlp"),
         ("env=pong env.atari.frame_skip=0", "env.atari.frame_skip=0 is not allowed: an integer >= 1"),
+        ("env.preprocessing=atari", "env.preprocessing='atari' is not allowed: auto or none for CartPole-v1"),
     ],
 )
 def test_validate_names_key_value_and_what_is_allowed(override, message):
