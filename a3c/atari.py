@@ -8,7 +8,7 @@ the *training* episode at a lost life and plays the game on.
 from __future__ import annotations
 
 import gymnasium as gym
-from gymnasium.wrappers import AtariPreprocessing, ClipReward, FrameStackObservation, RecordEpisodeStatistics
+from gymnasium.wrappers import AtariPreprocessing, ClipReward, FrameStackObservation, RecordEpisodeStatistics, TimeLimit
 
 from a3c.config import AtariConfig
 
@@ -57,16 +57,16 @@ def make_atari_env(env_id: str, atari: AtariConfig, max_episode_steps: int | Non
     """ALE env -> (frame_stack, screen_size, screen_size) uint8 observations.
 
     RecordEpisodeStatistics sits below the life-loss and clipping wrappers, so the episode it
-    reports (info["episode"]) is a whole game with its real, unclipped score.
+    reports (info["episode"]) is a whole game with its real, unclipped score. max_episode_steps
+    counts agent steps, as everywhere else; ALE v5 itself truncates a game at 108,000 frames.
     """
     register_atari()
-    kwargs = {"frameskip": 1, "repeat_action_probability": atari.repeat_action_probability,
-              "disable_env_checker": True}
-    if max_episode_steps is not None:
-        kwargs["max_episode_steps"] = max_episode_steps
-    env = gym.make(env_id, **kwargs)
+    env = gym.make(env_id, frameskip=1, repeat_action_probability=atari.repeat_action_probability,
+                   disable_env_checker=True)
     env = AtariPreprocessing(env, noop_max=atari.noop_max, frame_skip=atari.frame_skip,
                              screen_size=atari.screen_size, terminal_on_life_loss=False, grayscale_obs=True)
+    if max_episode_steps is not None:
+        env = TimeLimit(env, max_episode_steps)
     env = RecordEpisodeStatistics(env)
     if atari.terminal_on_life_loss:
         env = TerminalOnLifeLoss(env)

@@ -103,3 +103,10 @@ def test_a_tiny_lstm_a3c_run_on_pong_with_two_workers_writes_its_files(tmp_path)
     assert summary["env_id"] == "ALE/Pong-v5" and summary["global_step"] >= 400
     assert config["model"]["lstm_size"] == 256 and "lstm.weight_hh" in checkpoint["model"]
     assert any("losses/policy" in line for line in lines)
+
+
+def test_an_atari_time_limit_counts_agent_steps_not_frames():
+    envs = EnvBatch(EnvConfig(id="ALE/Pong-v5", max_episode_steps=30), seeds=[0])
+    results = [envs.step(np.array([0])) for _ in range(30)]
+    assert [r.truncated[0] for r in results] == [False] * 29 + [True]
+    assert results[-1].finished_episodes[0][2] == 30
