@@ -15,11 +15,16 @@ from a3c.config import AtariConfig
 NOOP = 0  # ALE's action 0 is NOOP in every game's minimal action set
 
 
-def register_atari() -> None:
-    """Makes the ALE/ ids known to gymnasium (ale-py ships the ROMs)."""
-    import ale_py
+def is_ale_id(env_id: str) -> bool:
+    return env_id.startswith("ALE/")
 
-    gym.register_envs(ale_py)
+
+def register_atari(env_id: str) -> None:
+    """Makes the ALE/ ids known to gymnasium (ale-py ships the ROMs); other ids need nothing."""
+    if is_ale_id(env_id):
+        import ale_py
+
+        gym.register_envs(ale_py)
 
 
 class TerminalOnLifeLoss(gym.Wrapper):
@@ -59,8 +64,8 @@ def make_atari_env(env_id: str, atari: AtariConfig, max_episode_steps: int | Non
     RecordEpisodeStatistics sits below the life-loss and clipping wrappers, so the episode it
     reports (info["episode"]) is a whole game with its real, unclipped score. max_episode_steps
     counts agent steps, as everywhere else; ALE v5 itself truncates a game at 108,000 frames.
+    The ALE ids must be registered first (make_env does it).
     """
-    register_atari()
     env = gym.make(env_id, frameskip=1, repeat_action_probability=atari.repeat_action_probability,
                    disable_env_checker=True)
     env = AtariPreprocessing(env, noop_max=atari.noop_max, frame_skip=atari.frame_skip,

@@ -203,15 +203,14 @@ def _validate_atari(atari: AtariConfig) -> None:
 def _validate_env(env_cfg: EnvConfig, critic: str, model: ModelConfig) -> None:
     import gymnasium as gym
 
-    from a3c.atari import register_atari
+    from a3c.atari import is_ale_id, register_atari
     from a3c.envs import make_env, uses_atari_preprocessing
 
     _check(env_cfg.preprocessing in PREPROCESSING, "env.preprocessing", env_cfg.preprocessing,
            f"one of {', '.join(PREPROCESSING)}")
-    if env_cfg.id.startswith("ALE/"):
-        register_atari()
+    register_atari(env_cfg.id)
     if uses_atari_preprocessing(env_cfg):
-        _check(env_cfg.id.startswith("ALE/"), "env.preprocessing", env_cfg.preprocessing,
+        _check(is_ale_id(env_cfg.id), "env.preprocessing", env_cfg.preprocessing,
                f"auto or none for {env_cfg.id}: the atari preprocessing needs an ALE/<Game>-v5 id")
         _validate_atari(env_cfg.atari)
     try:

@@ -7,23 +7,22 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.wrappers import RecordEpisodeStatistics
 
-from a3c.atari import make_atari_env, register_atari
+from a3c.atari import is_ale_id, make_atari_env, register_atari
 from a3c.config import EnvConfig
 
 
 def uses_atari_preprocessing(env_cfg: EnvConfig) -> bool:
     if env_cfg.preprocessing == "auto":
-        return env_cfg.id.startswith("ALE/")
+        return is_ale_id(env_cfg.id)
     return env_cfg.preprocessing == "atari"
 
 
 def make_env(env_cfg: EnvConfig, seed: int) -> gym.Env:
     """The env with its preprocessing; info["episode"] reports each finished episode's real return."""
+    register_atari(env_cfg.id)
     if uses_atari_preprocessing(env_cfg):
         env = make_atari_env(env_cfg.id, env_cfg.atari, env_cfg.max_episode_steps)
     else:
-        if env_cfg.id.startswith("ALE/"):
-            register_atari()
         # The passive checker runs on every step; validate() already checked the spaces once.
         kwargs = {"disable_env_checker": True}
         if env_cfg.max_episode_steps is not None:

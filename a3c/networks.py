@@ -56,9 +56,6 @@ class ActorCriticBase(nn.Module):
     critic_kind: str
     head: object
 
-    def initial_state(self, batch_size: int) -> RecurrentState:
-        return None
-
     def act(self, obs: torch.Tensor, state: RecurrentState = None) -> tuple[torch.Tensor, RecurrentState]:
         """Actions sampled from the current policy, and the state after seeing obs."""
         actor_out, _, state = self(obs, state)
@@ -127,12 +124,6 @@ class AtariActorCritic(ActorCriticBase):
         if self.critic is not None:
             _init_linear(self.critic, 1.0)
 
-    def initial_state(self, batch_size: int) -> RecurrentState:
-        if self.lstm is None:
-            return None
-        zeros = torch.zeros(batch_size, self.lstm.hidden_size)
-        return zeros, zeros.clone()
-
     def _features(self, obs: torch.Tensor) -> torch.Tensor:
         return self.fc(self.conv(obs.float() / 255.0))  # frames arrive as uint8
 
@@ -143,7 +134,7 @@ class AtariActorCritic(ActorCriticBase):
     def forward(self, obs: torch.Tensor, state: RecurrentState = None):
         features = self._features(obs)
         if self.lstm is not None:
-            state = self.lstm(features, state if state is not None else self.initial_state(obs.shape[0]))
+            state = self.lstm(features, state)  # a None state is LSTMCell's zeros
             features = state[0]
         return *self._heads(features), state
 
@@ -154,7 +145,6 @@ class AtariActorCritic(ActorCriticBase):
             return super().unroll(obs, state, dones)
         steps, n_envs = obs.shape[:2]
         features = self._features(obs.flatten(0, 1)).view(steps, n_envs, -1)
-        state = state if state is not None else self.initial_state(n_envs)
         hidden = []
         for t in range(steps):
             state = self.lstm(features[t], state)
