@@ -8,7 +8,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from a3c.config import Config, ConfigError, register_configs, validate
+from a3c.config import Config, ConfigError, register_configs
 from a3c.sweep import tracking_names
 
 register_configs()
@@ -19,6 +19,8 @@ CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="train")
 def main(cfg: DictConfig) -> float | None:
     config: Config = OmegaConf.to_object(cfg)
+    from a3c.validate import validate  # gymnasium loads only once the config has composed
+
     try:
         validate(config)
     except ConfigError as err:

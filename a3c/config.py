@@ -16,7 +16,8 @@ OPTIMIZERS = ("rmsprop", "adam", "sgd")
 LR_SCHEDULES = ("constant", "linear")
 WORKER_MODES = ("serial", "hogwild", "sync")
 LOGGER_BACKENDS = ("wandb", "off")
-ARCHS = ("mlp", "atari_cnn")
+ARCHS = ("mlp", "atari_cnn", "minatar_cnn")
+IMAGE_ARCHS = ("atari_cnn", "minatar_cnn")
 PREPROCESSING = ("auto", "none", "atari")
 
 
@@ -39,10 +40,15 @@ class AlgoConfig:
 @dataclass
 class ModelConfig:
     name: str = "mlp"
-    arch: str = "mlp"  # mlp: separate actor and critic MLPs; atari_cnn: Mnih et al.'s shared conv torso
+    # mlp: separate actor and critic MLPs (one shared MLP torso under an LSTM);
+    # atari_cnn: Mnih et al.'s shared conv torso; minatar_cnn: the MinAtar paper's
+    arch: str = "mlp"
     hidden_sizes: List[int] = field(default_factory=lambda: [64, 64])  # mlp only
-    fc_size: int = 256  # atari_cnn only: the fully connected layer after the convolutions
-    lstm_size: int = 0  # atari_cnn only: LSTM cells after the fc layer; 0 = feed-forward
+    fc_size: int = 256  # conv archs only: the fully connected layer after the convolutions
+    lstm_size: int = 0  # LSTM cells between the torso and the heads; 0 = feed-forward
+    # Initial bias of the LSTM's forget gate; null keeps torch's default (small, random);
+    # 1.0 is Jozefowicz et al. 2015's advice against early forgetting.
+    lstm_forget_bias: Optional[float] = None
 
 
 @dataclass
@@ -65,6 +71,7 @@ class EnvConfig:
     target_return: Optional[float] = 475.0  # the task's "solved" mean over 100 episodes
     max_episode_steps: Optional[int] = None  # None keeps the gymnasium registration's limit
     preprocessing: str = "auto"  # auto: atari for ALE/ ids, else none
+    hide_obs: List[int] = field(default_factory=list)  # entries of a flat observation the agent never sees
     atari: AtariConfig = field(default_factory=AtariConfig)
 
 
@@ -138,105 +145,68 @@ class ConfigError(ValueError):
     """A bad setting: the message names the key, the value and what is allowed."""
 
 
-def _check(ok: bool, key: str, value: Any, allowed: str) -> None:
+def require(ok: bool, key: str, value: Any, allowed: str) -> None:
     if not ok:
         raise ConfigError(f"{key}={value!r} is not allowed: {allowed}")
 
 
-def validate(cfg: Config) -> None:
-    """Cross-field rules that types alone cannot express. Raises ConfigError."""
+def validate_settings(cfg: Config) -> None:
+    """Ranges and cross-field rules that types alone cannot express, none of which needs an
+    env (a3c/validate.py adds those that do). Raises ConfigError."""
     algo, workers, train = cfg.algo, cfg.workers, cfg.train
-    _check(algo.critic in CRITICS, "algo.critic", algo.critic, f"one of {', '.join(CRITICS)}")
-    _check(algo.optimizer in OPTIMIZERS, "algo.optimizer", algo.optimizer, f"one of {', '.join(OPTIMIZERS)}")
-    _check(0.0 < algo.gamma <= 1.0, "algo.gamma", algo.gamma, "a discount in (0, 1]")
-    _check(algo.n_steps >= 0, "algo.n_steps", algo.n_steps, "an integer >= 0 (0 = whole episode)")
-    _check(
+    require(algo.critic in CRITICS, "algo.critic", algo.critic, f"one of {', '.join(CRITICS)}")
+    require(algo.optimizer in OPTIMIZERS, "algo.optimizer", algo.optimizer, f"one of {', '.join(OPTIMIZERS)}")
+    require(0.0 < algo.gamma <= 1.0, "algo.gamma", algo.gamma, "a discount in (0, 1]")
+    require(algo.n_steps >= 0, "algo.n_steps", algo.n_steps, "an integer >= 0 (0 = whole episode)")
+    require(
         algo.critic != "none" or algo.n_steps == 0,
         "algo.n_steps",
         algo.n_steps,
         "0 when algo.critic=none (without a critic there is nothing to bootstrap from)",
     )
-    _check(algo.lr > 0, "algo.lr", algo.lr, "a learning rate > 0")
-    _check(algo.lr_schedule in LR_SCHEDULES, "algo.lr_schedule", algo.lr_schedule, f"one of {', '.join(LR_SCHEDULES)}")
-    _check(algo.entropy_coef >= 0, "algo.entropy_coef", algo.entropy_coef, "a coefficient >= 0")
-    _check(algo.value_coef >= 0, "algo.value_coef", algo.value_coef, "a coefficient >= 0")
-    _check(algo.max_grad_norm >= 0, "algo.max_grad_norm", algo.max_grad_norm, ">= 0 (0 disables clipping)")
-    _check(0 < algo.rmsprop_alpha < 1, "algo.rmsprop_alpha", algo.rmsprop_alpha, "a decay in (0, 1)")
-    _check(algo.optimizer_eps > 0, "algo.optimizer_eps", algo.optimizer_eps, "a value > 0")
+    require(algo.lr > 0, "algo.lr", algo.lr, "a learning rate > 0")
+    require(algo.lr_schedule in LR_SCHEDULES, "algo.lr_schedule", algo.lr_schedule, f"one of {', '.join(LR_SCHEDULES)}")
+    require(algo.entropy_coef >= 0, "algo.entropy_coef", algo.entropy_coef, "a coefficient >= 0")
+    require(algo.value_coef >= 0, "algo.value_coef", algo.value_coef, "a coefficient >= 0")
+    require(algo.max_grad_norm >= 0, "algo.max_grad_norm", algo.max_grad_norm, ">= 0 (0 disables clipping)")
+    require(0 < algo.rmsprop_alpha < 1, "algo.rmsprop_alpha", algo.rmsprop_alpha, "a decay in (0, 1)")
+    require(algo.optimizer_eps > 0, "algo.optimizer_eps", algo.optimizer_eps, "a value > 0")
     _validate_model(cfg.model)
-    _check(workers.mode in WORKER_MODES, "workers.mode", workers.mode, f"one of {', '.join(WORKER_MODES)}")
-    _check(workers.count >= 1, "workers.count", workers.count, "an integer >= 1")
-    _check(workers.envs_per_worker >= 1, "workers.envs_per_worker", workers.envs_per_worker, "an integer >= 1")
-    _check(train.total_steps >= 1, "train.total_steps", train.total_steps, "an integer >= 1")
-    _check(train.max_minutes > 0, "train.max_minutes", train.max_minutes, "minutes > 0")
-    _check(train.checkpoint_every_steps >= 0, "train.checkpoint_every_steps", train.checkpoint_every_steps, "an integer >= 0 (0: only at the end)")
-    _check(train.max_bad_updates >= 0, "train.max_bad_updates", train.max_bad_updates, "an integer >= 0")
-    _check(train.log_every_updates >= 1, "train.log_every_updates", train.log_every_updates, "an integer >= 1")
-    _check(cfg.logger.backend in LOGGER_BACKENDS, "logger.backend", cfg.logger.backend, f"one of {', '.join(LOGGER_BACKENDS)}")
-    _check(
+    require(workers.mode in WORKER_MODES, "workers.mode", workers.mode, f"one of {', '.join(WORKER_MODES)}")
+    require(workers.count >= 1, "workers.count", workers.count, "an integer >= 1")
+    require(workers.envs_per_worker >= 1, "workers.envs_per_worker", workers.envs_per_worker, "an integer >= 1")
+    require(train.total_steps >= 1, "train.total_steps", train.total_steps, "an integer >= 1")
+    require(train.max_minutes > 0, "train.max_minutes", train.max_minutes, "minutes > 0")
+    require(train.checkpoint_every_steps >= 0, "train.checkpoint_every_steps", train.checkpoint_every_steps, "an integer >= 0 (0: only at the end)")
+    require(train.max_bad_updates >= 0, "train.max_bad_updates", train.max_bad_updates, "an integer >= 0")
+    require(train.log_every_updates >= 1, "train.log_every_updates", train.log_every_updates, "an integer >= 1")
+    require(cfg.logger.backend in LOGGER_BACKENDS, "logger.backend", cfg.logger.backend, f"one of {', '.join(LOGGER_BACKENDS)}")
+    require(
         cfg.logger.mode in ("online", "offline", "disabled"),
         "logger.mode",
         cfg.logger.mode,
         "one of online, offline, disabled",
     )
-    _validate_env(cfg.env, algo.critic, cfg.model)
+    require(cfg.env.preprocessing in PREPROCESSING, "env.preprocessing", cfg.env.preprocessing,
+           f"one of {', '.join(PREPROCESSING)}")
+    _validate_atari(cfg.env.atari)
+    require(cfg.env.max_episode_steps is None or cfg.env.max_episode_steps >= 1, "env.max_episode_steps",
+           cfg.env.max_episode_steps, "null or an integer >= 1")
+    require(all(i >= 0 for i in cfg.env.hide_obs), "env.hide_obs", list(cfg.env.hide_obs),
+           "indices >= 0 of the flat observation")
 
 
 def _validate_model(model: ModelConfig) -> None:
-    _check(model.arch in ARCHS, "model.arch", model.arch, f"one of {', '.join(ARCHS)}")
-    _check(all(h > 0 for h in model.hidden_sizes), "model.hidden_sizes", list(model.hidden_sizes), "positive layer widths")
-    _check(model.fc_size > 0, "model.fc_size", model.fc_size, "a layer width > 0")
-    _check(model.lstm_size >= 0, "model.lstm_size", model.lstm_size, "an integer >= 0 (0 = feed-forward)")
-    _check(model.lstm_size == 0 or model.arch == "atari_cnn", "model.lstm_size", model.lstm_size,
-           "0 with model.arch=mlp (the LSTM sits on the atari_cnn torso)")
+    require(model.arch in ARCHS, "model.arch", model.arch, f"one of {', '.join(ARCHS)}")
+    require(all(h > 0 for h in model.hidden_sizes), "model.hidden_sizes", list(model.hidden_sizes), "positive layer widths")
+    require(model.fc_size > 0, "model.fc_size", model.fc_size, "a layer width > 0")
+    require(model.lstm_size >= 0, "model.lstm_size", model.lstm_size, "an integer >= 0 (0 = feed-forward)")
 
 
 def _validate_atari(atari: AtariConfig) -> None:
-    _check(atari.noop_max >= 0, "env.atari.noop_max", atari.noop_max, "an integer >= 0")
-    _check(atari.frame_skip >= 1, "env.atari.frame_skip", atari.frame_skip, "an integer >= 1")
-    _check(atari.screen_size >= 36, "env.atari.screen_size", atari.screen_size, "an integer >= 36 (the convolutions need room)")
-    _check(atari.frame_stack >= 1, "env.atari.frame_stack", atari.frame_stack, "an integer >= 1")
-    _check(0.0 <= atari.repeat_action_probability < 1.0, "env.atari.repeat_action_probability",
+    require(atari.noop_max >= 0, "env.atari.noop_max", atari.noop_max, "an integer >= 0")
+    require(atari.frame_skip >= 1, "env.atari.frame_skip", atari.frame_skip, "an integer >= 1")
+    require(atari.screen_size >= 36, "env.atari.screen_size", atari.screen_size, "an integer >= 36 (the convolutions need room)")
+    require(atari.frame_stack >= 1, "env.atari.frame_stack", atari.frame_stack, "an integer >= 1")
+    require(0.0 <= atari.repeat_action_probability < 1.0, "env.atari.repeat_action_probability",
            atari.repeat_action_probability, "a probability in [0, 1)")
-
-
-def _validate_env(env_cfg: EnvConfig, critic: str, model: ModelConfig) -> None:
-    import gymnasium as gym
-
-    from a3c.atari import is_ale_id, register_atari
-    from a3c.envs import make_env, uses_atari_preprocessing
-
-    _check(env_cfg.preprocessing in PREPROCESSING, "env.preprocessing", env_cfg.preprocessing,
-           f"one of {', '.join(PREPROCESSING)}")
-    register_atari(env_cfg.id)
-    if uses_atari_preprocessing(env_cfg):
-        _check(is_ale_id(env_cfg.id), "env.preprocessing", env_cfg.preprocessing,
-               f"auto or none for {env_cfg.id}: the atari preprocessing needs an ALE/<Game>-v5 id")
-        _validate_atari(env_cfg.atari)
-    try:
-        gym.spec(env_cfg.id)
-    except gym.error.Error as err:
-        raise ConfigError(f"env.id={env_cfg.id!r} is not allowed: a registered gymnasium id ({err})") from None
-    _check(
-        env_cfg.max_episode_steps is None or env_cfg.max_episode_steps >= 1,
-        "env.max_episode_steps",
-        env_cfg.max_episode_steps,
-        "null or an integer >= 1",
-    )
-    env = make_env(env_cfg, seed=0)
-    try:
-        discrete = isinstance(env.action_space, gym.spaces.Discrete)
-        flat_box = isinstance(env.action_space, gym.spaces.Box) and len(env.action_space.shape) == 1
-        _check(discrete or flat_box, "env.id", env_cfg.id,
-               f"an environment with Discrete or flat Box actions (this one has {env.action_space})")
-        _check(discrete or critic != "q", "algo.critic", critic,
-               f"none or v for continuous actions: the Q critic scores each of a discrete set ({env_cfg.id} has {env.action_space})")
-        obs_space = env.observation_space
-        _check(isinstance(obs_space, gym.spaces.Box) and len(obs_space.shape) in (1, 3), "env.id", env_cfg.id,
-               f"an environment with flat or image (C, H, W) Box observations (this one has {obs_space})")
-        image = len(obs_space.shape) == 3
-        _check(image == (model.arch == "atari_cnn"), "model.arch", model.arch,
-               f"{'atari_cnn (model=atari_cnn or model=atari_cnn_lstm)' if image else 'mlp (model=mlp)'} "
-               f"for {env_cfg.id}'s observations of shape {obs_space.shape}")
-    finally:
-        env.close()

@@ -96,27 +96,60 @@ class ActorCritic(ActorCriticBase):
         return self.actor(obs), self._critic(critic_out), state
 
 
-class AtariActorCritic(ActorCriticBase):
-    """Mnih et al. 2016's Atari network: conv 16 8x8/4, conv 32 4x4/2, fc 256 (ReLU), then
-    optionally an LSTM of 256 cells; a linear policy head and a linear critic head share it all."""
+class ScaleFrames(nn.Module):
+    """uint8 Atari frames stay uint8 in rollouts (a quarter of the memory); scaled here."""
 
-    def __init__(self, obs_shape: tuple[int, ...], action_space, critic: str, model_cfg: ModelConfig):
+    def forward(self, frames: torch.Tensor) -> torch.Tensor:
+        return frames.float() / 255.0
+
+
+def atari_torso(obs_shape: tuple[int, ...], fc_size: int) -> tuple[nn.Sequential, int]:
+    """Mnih et al. 2016's Atari torso: conv 16 8x8/4, conv 32 4x4/2, fc (ReLU)."""
+    channels = obs_shape[0]
+    convs = [nn.Conv2d(channels, 16, kernel_size=8, stride=4), nn.ReLU(),
+             nn.Conv2d(16, 32, kernel_size=4, stride=2), nn.ReLU(), nn.Flatten()]
+    return _conv_torso([ScaleFrames(), *convs], obs_shape, fc_size)
+
+
+def minatar_torso(obs_shape: tuple[int, ...], fc_size: int) -> tuple[nn.Sequential, int]:
+    """Young and Tian 2019's MinAtar torso: one conv of 16 3x3 filters, stride 1, then fc (ReLU)."""
+    convs = [nn.Conv2d(obs_shape[0], 16, kernel_size=3, stride=1), nn.ReLU(), nn.Flatten()]
+    return _conv_torso(convs, obs_shape, fc_size)
+
+
+def _conv_torso(convs: list[nn.Module], obs_shape: tuple[int, ...], fc_size: int) -> tuple[nn.Sequential, int]:
+    conv_out = nn.Sequential(*convs)(torch.zeros(1, *obs_shape)).shape[-1]
+    torso = nn.Sequential(*convs, nn.Linear(conv_out, fc_size), nn.ReLU())
+    for layer in torso:
+        if isinstance(layer, (nn.Conv2d, nn.Linear)):
+            _init_linear(layer, math.sqrt(2))
+    return torso, fc_size
+
+
+def mlp_torso(obs_dim: int, hidden_sizes: list[int]) -> tuple[nn.Sequential, int]:
+    layers: list[nn.Module] = []
+    for width in hidden_sizes:
+        layers += [nn.Linear(obs_dim, width), nn.Tanh()]
+        _init_linear(layers[-2], math.sqrt(2))
+        obs_dim = width
+    return nn.Sequential(*layers), obs_dim
+
+
+class SharedTorsoActorCritic(ActorCriticBase):
+    """A torso (convolutions or an MLP) shared by a linear policy head and a linear critic head,
+    optionally with an LSTM between them: Mnih et al. 2016's Atari agents, MinAtar's, and the
+    recurrent agent on flat observations."""
+
+    def __init__(self, torso: nn.Module, features: int, action_space, critic: str, model_cfg: ModelConfig):
         super().__init__()
         self.critic_kind = critic
         self.head = action_head(action_space)
-        channels, height, width = obs_shape
-        self.conv = nn.Sequential(
-            nn.Conv2d(channels, 16, kernel_size=8, stride=4), nn.ReLU(),
-            nn.Conv2d(16, 32, kernel_size=4, stride=2), nn.ReLU(),
-            nn.Flatten(),
-        )
-        conv_out = self.conv(torch.zeros(1, channels, height, width)).shape[-1]
-        self.fc = nn.Sequential(nn.Linear(conv_out, model_cfg.fc_size), nn.ReLU())
-        for layer in [*self.conv, *self.fc]:
-            if isinstance(layer, (nn.Conv2d, nn.Linear)):
-                _init_linear(layer, math.sqrt(2))
-        self.lstm = nn.LSTMCell(model_cfg.fc_size, model_cfg.lstm_size) if model_cfg.lstm_size else None
-        features = model_cfg.lstm_size or model_cfg.fc_size
+        self.torso = torso
+        self.lstm = nn.LSTMCell(features, model_cfg.lstm_size) if model_cfg.lstm_size else None
+        if self.lstm is not None:
+            if model_cfg.lstm_forget_bias is not None:
+                _init_forget_gate(self.lstm, model_cfg.lstm_forget_bias)
+            features = model_cfg.lstm_size
         self.actor = nn.Linear(features, self.head.output_size)
         _init_linear(self.actor, 0.01)
         outputs = _critic_outputs(critic, self.head)
@@ -124,27 +157,24 @@ class AtariActorCritic(ActorCriticBase):
         if self.critic is not None:
             _init_linear(self.critic, 1.0)
 
-    def _features(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.fc(self.conv(obs.float() / 255.0))  # frames arrive as uint8
-
     def _heads(self, features: torch.Tensor):
         critic_out = self.critic(features) if self.critic is not None else None
         return self.actor(features), self._critic(critic_out)
 
     def forward(self, obs: torch.Tensor, state: RecurrentState = None):
-        features = self._features(obs)
+        features = self.torso(obs)
         if self.lstm is not None:
             state = self.lstm(features, state)  # a None state is LSTMCell's zeros
             features = state[0]
         return *self._heads(features), state
 
     def unroll(self, obs: torch.Tensor, state: RecurrentState, dones: torch.Tensor):
-        """The convolutions run on all T * E frames at once; the LSTM steps through time from
+        """The torso runs on all T * E observations at once; the LSTM steps through time from
         the rollout's first state, zeroed after each end: backpropagation through t_max steps."""
         if self.lstm is None:
             return super().unroll(obs, state, dones)
         steps, n_envs = obs.shape[:2]
-        features = self._features(obs.flatten(0, 1)).view(steps, n_envs, -1)
+        features = self.torso(obs.flatten(0, 1)).view(steps, n_envs, -1)
         hidden = []
         for t in range(steps):
             state = self.lstm(features[t], state)
@@ -153,10 +183,26 @@ class AtariActorCritic(ActorCriticBase):
         return self._heads(torch.cat(hidden))
 
 
+def _init_forget_gate(lstm: nn.LSTMCell, bias: float) -> None:
+    """torch's LSTMCell has two bias vectors, gates ordered (input, forget, cell, output); the
+    forget gate's total bias is set to `bias`, every other bias stays torch's default."""
+    size = lstm.hidden_size
+    with torch.no_grad():
+        lstm.bias_ih[size:2 * size].fill_(bias)
+        lstm.bias_hh[size:2 * size].zero_()
+
+
 def build_model(cfg: Config, observation_space: gym.spaces.Box, action_space) -> ActorCriticBase:
-    if cfg.model.arch == "atari_cnn":
-        return AtariActorCritic(observation_space.shape, action_space, cfg.algo.critic, cfg.model)
-    return ActorCritic(observation_space.shape[0], action_space, cfg.algo.critic, cfg.model)
+    model_cfg, shape = cfg.model, observation_space.shape
+    if model_cfg.arch == "mlp" and not model_cfg.lstm_size:
+        return ActorCritic(shape[0], action_space, cfg.algo.critic, model_cfg)
+    if model_cfg.arch == "atari_cnn":
+        torso, features = atari_torso(shape, model_cfg.fc_size)
+    elif model_cfg.arch == "minatar_cnn":
+        torso, features = minatar_torso(shape, model_cfg.fc_size)
+    else:
+        torso, features = mlp_torso(shape[0], list(model_cfg.hidden_sizes))
+    return SharedTorsoActorCritic(torso, features, action_space, cfg.algo.critic, model_cfg)
 
 
 def critic_value(critic_out: torch.Tensor | None, critic: str, actions: torch.Tensor) -> torch.Tensor | None:

@@ -1,11 +1,9 @@
 """Atari: the DeepMind preprocessing on real ALE games, the paper's networks, and a real run."""
 import gymnasium as gym
 import numpy as np
-import torch
 
-from a3c.config import AtariConfig, EnvConfig, ModelConfig
+from a3c.config import AtariConfig, EnvConfig
 from a3c.envs import EnvBatch
-from a3c.networks import AtariActorCritic, reset_state
 
 from conftest import run_cli
 from test_smoke import SUMMARY_FIELDS, read_run
@@ -66,30 +64,6 @@ def test_a_lost_life_ends_the_training_episode_but_not_the_game():
     # The logged return is the whole game's score (the reset after each lost life plays one
     # no-op step, counted in the game's length).
     assert score == sum(rewards) and length == len(rewards) + 4
-
-
-def test_recurrent_unroll_matches_stepping_and_zeroes_the_state_at_episode_ends():
-    torch.manual_seed(0)
-    model = AtariActorCritic((4, 84, 84), gym.spaces.Discrete(6), "v", ModelConfig(arch="atari_cnn", lstm_size=32))
-    obs = torch.randint(0, 256, (4, 3, 4, 84, 84), dtype=torch.uint8)
-    dones = torch.zeros(4, 3, dtype=torch.bool)
-    dones[1, 2] = True  # env 2's episode ends at step 1: its state starts afresh at step 2
-    start = tuple(torch.randn(3, 32) for _ in range(2))
-    actor_out, values = model.unroll(obs, start, dones)
-
-    state, stepped_actor, stepped_values = start, [], []
-    for t in range(4):
-        out, value, state = model(obs[t], state)
-        stepped_actor.append(out)
-        stepped_values.append(value)
-        state = reset_state(state, dones[t])
-    torch.testing.assert_close(actor_out, torch.cat(stepped_actor))
-    torch.testing.assert_close(values, torch.cat(stepped_values))
-    fresh_out, fresh_value, _ = model(obs[2, 2:3])  # what a zero state gives at env 2's step 2
-    torch.testing.assert_close(actor_out[2 * 3 + 2], fresh_out[0])
-    # The gradient reaches back through time to the first step's frames' features.
-    values.sum().backward()
-    assert model.conv[0].weight.grad.abs().sum() > 0
 
 
 def test_a_tiny_lstm_a3c_run_on_pong_with_two_workers_writes_its_files(tmp_path):

@@ -3,7 +3,8 @@ import itertools
 
 import pytest
 
-from a3c.config import ConfigError, validate
+from a3c.config import ConfigError
+from a3c.validate import validate
 
 from conftest import make_config, run_cli
 
@@ -84,9 +85,10 @@ def test_the_atari_a3c_preset_has_the_paper_settings():
         ("algo.n_steps=-3", "algo.n_steps=-3 is not allowed: an integer >= 0"),
         ("algo.critic=w", "algo.critic='w' is not allowed: one of none, q, v"),
         ("env.id=Pendulum-v1 algo=ac_q", "algo.critic='q' is not allowed: none or v for continuous actions"),
-        ("env=pong model=mlp", "model.arch='mlp' is not allowed: atari_cnn (model=atari_cnn or model=atari_cnn_lstm)"),
-        ("model=atari_cnn", "model.arch='atari_cnn' is not allowed: mlp (model=mlp) for CartPole-v1"),
-        ("model.lstm_size=64", "model.lstm_size=64 is not allowed: 0 with model.arch=mlp"),
+        ("env=pong model=mlp", "model.arch='mlp' is not allowed: atari_cnn or minatar_cnn"),
+        ("model=atari_cnn", "model.arch='atari_cnn' is not allowed: mlp (model=mlp or model=mlp_lstm) for CartPole-v1"),
+        ("env=minatar_breakout model=atari_cnn", "model.arch='atari_cnn' is not allowed: minatar_cnn for MinAtar/Breakout-v1"),
+        ("env.hide_obs=[1,4]", "env.hide_obs=[1, 4] is not allowed: indices into CartPole-v1's flat observation of shape (4,)"),
         ("env=pong env.atari.frame_skip=0", "env.atari.frame_skip=0 is not allowed: an integer >= 1"),
         ("env.preprocessing=atari", "env.preprocessing='atari' is not allowed: auto or none for CartPole-v1"),
     ],

@@ -1,35 +1,13 @@
-"""Environments: make one from its config, and step a small batch of them together."""
+"""A small batch of environments stepped together by one worker."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import gymnasium as gym
 import numpy as np
-from gymnasium.wrappers import RecordEpisodeStatistics
 
-from a3c.atari import is_ale_id, make_atari_env, register_atari
 from a3c.config import EnvConfig
-
-
-def uses_atari_preprocessing(env_cfg: EnvConfig) -> bool:
-    if env_cfg.preprocessing == "auto":
-        return is_ale_id(env_cfg.id)
-    return env_cfg.preprocessing == "atari"
-
-
-def make_env(env_cfg: EnvConfig, seed: int) -> gym.Env:
-    """The env with its preprocessing; info["episode"] reports each finished episode's real return."""
-    register_atari(env_cfg.id)
-    if uses_atari_preprocessing(env_cfg):
-        env = make_atari_env(env_cfg.id, env_cfg.atari, env_cfg.max_episode_steps)
-    else:
-        # The passive checker runs on every step; validate() already checked the spaces once.
-        kwargs = {"disable_env_checker": True}
-        if env_cfg.max_episode_steps is not None:
-            kwargs["max_episode_steps"] = env_cfg.max_episode_steps
-        env = RecordEpisodeStatistics(gym.make(env_cfg.id, **kwargs))
-    env.action_space.seed(seed)
-    return env
+from a3c.envs.make import make_env
 
 
 @dataclass

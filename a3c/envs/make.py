@@ -1,0 +1,43 @@
+"""One env from its config: the family comes from the id (ALE/, MinAtar/, anything else
+gymnasium knows), then the wrappers every family can take."""
+from __future__ import annotations
+
+import gymnasium as gym
+from gymnasium.wrappers import RecordEpisodeStatistics
+
+from a3c.config import EnvConfig
+from a3c.envs.atari import is_ale_id, make_atari_env, register_atari
+from a3c.envs.minatar import is_minatar_id, make_minatar_env, register_minatar
+from a3c.envs.wrappers import HideObservation
+
+
+def register_env(env_id: str) -> None:
+    """Makes an id of a plugin family (ALE, MinAtar) known to gymnasium; others need nothing."""
+    register_atari(env_id)
+    register_minatar(env_id)
+
+
+def uses_atari_preprocessing(env_cfg: EnvConfig) -> bool:
+    if env_cfg.preprocessing == "auto":
+        return is_ale_id(env_cfg.id)
+    return env_cfg.preprocessing == "atari"
+
+
+def make_env(env_cfg: EnvConfig, seed: int) -> gym.Env:
+    """The env with its preprocessing; info["episode"] reports each finished episode's real return
+    (RecordEpisodeStatistics sits below every wrapper that changes what the agent sees)."""
+    register_env(env_cfg.id)
+    if uses_atari_preprocessing(env_cfg):
+        env = make_atari_env(env_cfg.id, env_cfg.atari, env_cfg.max_episode_steps)
+    elif is_minatar_id(env_cfg.id):
+        env = RecordEpisodeStatistics(make_minatar_env(env_cfg.id, env_cfg.max_episode_steps))
+    else:
+        # The passive checker runs on every step; validate() already checked the spaces once.
+        kwargs = {"disable_env_checker": True}
+        if env_cfg.max_episode_steps is not None:
+            kwargs["max_episode_steps"] = env_cfg.max_episode_steps
+        env = RecordEpisodeStatistics(gym.make(env_cfg.id, **kwargs))
+    if env_cfg.hide_obs:
+        env = HideObservation(env, list(env_cfg.hide_obs))
+    env.action_space.seed(seed)
+    return env

@@ -1,0 +1,61 @@
+"""validate(cfg): every check a config gets before any worker starts. The settings' own rules
+live in config.py; the ones here need the env itself (its spaces), so they sit above both."""
+from __future__ import annotations
+
+import gymnasium as gym
+
+from a3c.config import IMAGE_ARCHS, Config, ConfigError, EnvConfig, ModelConfig, require, validate_settings
+from a3c.envs import make_env, register_env
+from a3c.envs.atari import is_ale_id
+from a3c.envs.make import uses_atari_preprocessing
+
+
+def validate(cfg: Config) -> None:
+    """Raises ConfigError, whose message names the key, the value and what is allowed."""
+    validate_settings(cfg)
+    _validate_env(cfg.env, cfg.algo.critic, cfg.model)
+
+
+def _validate_env(env_cfg: EnvConfig, critic: str, model: ModelConfig) -> None:
+    register_env(env_cfg.id)
+    if uses_atari_preprocessing(env_cfg):
+        require(is_ale_id(env_cfg.id), "env.preprocessing", env_cfg.preprocessing,
+               f"auto or none for {env_cfg.id}: the atari preprocessing needs an ALE/<Game>-v5 id")
+    try:
+        spec = gym.spec(env_cfg.id)
+    except gym.error.Error as err:
+        raise ConfigError(f"env.id={env_cfg.id!r} is not allowed: a registered gymnasium id ({err})") from None
+    if env_cfg.hide_obs:
+        _check_hidden_entries(env_cfg, spec)
+    env = make_env(env_cfg, seed=0)
+    try:
+        _check_spaces(env, env_cfg.id, critic, model)
+    finally:
+        env.close()
+
+
+def _check_hidden_entries(env_cfg: EnvConfig, spec) -> None:
+    bare = gym.make(spec, disable_env_checker=True)
+    shape = bare.observation_space.shape
+    bare.close()
+    require(len(shape) == 1 and max(env_cfg.hide_obs) < shape[0], "env.hide_obs", list(env_cfg.hide_obs),
+           f"indices into {env_cfg.id}'s flat observation of shape {shape}")
+
+
+def _check_spaces(env: gym.Env, env_id: str, critic: str, model: ModelConfig) -> None:
+    discrete = isinstance(env.action_space, gym.spaces.Discrete)
+    flat_box = isinstance(env.action_space, gym.spaces.Box) and len(env.action_space.shape) == 1
+    require(discrete or flat_box, "env.id", env_id,
+           f"an environment with Discrete or flat Box actions (this one has {env.action_space})")
+    require(discrete or critic != "q", "algo.critic", critic,
+           f"none or v for continuous actions: the Q critic scores each of a discrete set ({env_id} has {env.action_space})")
+    obs_space = env.observation_space
+    require(isinstance(obs_space, gym.spaces.Box) and len(obs_space.shape) in (1, 3), "env.id", env_id,
+           f"an environment with flat or image (C, H, W) Box observations (this one has {obs_space})")
+    image = len(obs_space.shape) == 3
+    allowed = "atari_cnn or minatar_cnn (model=atari_cnn, model=minatar_cnn, or their _lstm variants)"
+    require(image == (model.arch in IMAGE_ARCHS), "model.arch", model.arch,
+           f"{allowed if image else 'mlp (model=mlp or model=mlp_lstm)'} for {env_id}'s observations of shape {obs_space.shape}")
+    if model.arch == "atari_cnn":
+        require(min(obs_space.shape[1:]) >= 36, "model.arch", model.arch,
+               f"minatar_cnn for {env_id}'s small frames of shape {obs_space.shape} (atari_cnn needs 36x36 or more)")
