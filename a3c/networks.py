@@ -227,15 +227,18 @@ def _init_forget_gate(lstm: nn.LSTMCell, bias: float) -> None:
 
 def build_model(cfg: Config, observation_space: gym.spaces.Box, action_space) -> ActorCriticBase:
     model_cfg, shape, critic = cfg.model, observation_space.shape, cfg.algo.critic
-    if model_cfg.arch == "mlp" and not model_cfg.lstm_size:
+    if model_cfg.arch == "mlp" and not model_cfg.lstm_size and not model_cfg.shared_body:
         return ActorCritic(shape[0], action_space, critic, model_cfg)
-    if model_cfg.arch == "mlp":
-        def mlp_body() -> Body:
-            return Body(*mlp_torso(shape[0], list(model_cfg.hidden_sizes)), model_cfg)
 
-        return BodyActorCritic(mlp_body(), mlp_body() if critic != "none" else None, action_space, critic)
-    torso = atari_torso if model_cfg.arch == "atari_cnn" else minatar_torso
-    return BodyActorCritic(Body(*torso(shape, model_cfg.fc_size), model_cfg), None, action_space, critic)
+    def body() -> Body:
+        if model_cfg.arch == "mlp":
+            return Body(*mlp_torso(shape[0], list(model_cfg.hidden_sizes)), model_cfg)
+        torso = atari_torso if model_cfg.arch == "atari_cnn" else minatar_torso
+        return Body(*torso(shape, model_cfg.fc_size), model_cfg)
+
+    actor_body = body()  # built first: a fixed seed gives the actor the same weights either way
+    critic_body = body() if critic != "none" and not model_cfg.shared_body else None
+    return BodyActorCritic(actor_body, critic_body, action_space, critic)
 
 
 def critic_value(critic_out: torch.Tensor | None, critic: str, actions: torch.Tensor) -> torch.Tensor | None:

@@ -9,8 +9,9 @@ from a3c.envs import EnvBatch, make_env
 from a3c.networks import build_model, reset_state
 
 TORSOS = {  # observation shape and model config of each torso that can carry an LSTM
-    "atari_cnn": ((4, 84, 84), ModelConfig(arch="atari_cnn", lstm_size=32)),
-    "minatar_cnn": ((4, 10, 10), ModelConfig(arch="minatar_cnn", fc_size=32, lstm_size=16)),
+    "atari_cnn": ((4, 84, 84), ModelConfig(arch="atari_cnn", lstm_size=32, shared_body=True)),
+    "minatar_cnn": ((4, 10, 10), ModelConfig(arch="minatar_cnn", fc_size=32, lstm_size=16, shared_body=True)),
+    "minatar_cnn_own_critic_body": ((4, 10, 10), ModelConfig(arch="minatar_cnn", fc_size=32, lstm_size=16)),
     "mlp": ((3,), ModelConfig(arch="mlp", hidden_sizes=[8], lstm_size=16)),
 }
 
@@ -54,6 +55,14 @@ def test_recurrent_unroll_matches_stepping_and_zeroes_the_state_at_episode_ends(
     (actor_out.sum() + values.sum()).backward()
     first_layer = next(layer for layer in model.actor_body.torso if hasattr(layer, "weight"))
     assert first_layer.weight.grad.abs().sum() > 0
+
+
+def test_a_shared_body_serves_both_heads_and_carries_one_state():
+    shared, _ = recurrent_model("minatar_cnn")
+    own, _ = recurrent_model("minatar_cnn_own_critic_body")
+    assert shared.critic_body is None and own.critic_body is not None
+    obs = torch.rand(5, 4, 10, 10)
+    assert len(shared(obs)[2]) == 2 and len(own(obs)[2]) == 4  # (h, c), or the actor's and the critic's
 
 
 def test_the_forget_gate_bias_is_set_once_across_torchs_two_bias_vectors():
