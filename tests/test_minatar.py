@@ -42,5 +42,5 @@ def test_a_tiny_minatar_run_completes_and_writes_its_files(tmp_path, model):
     assert SUMMARY_FIELDS <= summary.keys()
     assert summary["env_id"] == "MinAtar/Breakout-v1" and summary["global_step"] >= 600
     assert config["model"]["arch"] == "minatar_cnn"
-    assert ("lstm.weight_hh" in checkpoint["model"]) == (model == "minatar_cnn_lstm")
+    assert ("actor_body.lstm.weight_hh" in checkpoint["model"]) == (model == "minatar_cnn_lstm")
     assert any("charts/episodic_return" in line for line in lines)
