@@ -27,6 +27,7 @@ class AlgoConfig:
     critic: str = "v"  # none: REINFORCE; q: Q_w(s,a) critic (SARSA target); v: V(s) baseline
     n_steps: int = 5  # rollout length t_max; 0 = whole episode (Monte Carlo)
     gamma: float = 0.99
+    gae_lambda: float = 1.0  # GAE(lambda) (critic v only); 1.0 = the n-step returns exactly
     entropy_coef: float = 0.01
     value_coef: float = 0.5
     lr: float = 7e-4
@@ -157,6 +158,9 @@ def validate_settings(cfg: Config) -> None:
     require(algo.critic in CRITICS, "algo.critic", algo.critic, f"one of {', '.join(CRITICS)}")
     require(algo.optimizer in OPTIMIZERS, "algo.optimizer", algo.optimizer, f"one of {', '.join(OPTIMIZERS)}")
     require(0.0 < algo.gamma <= 1.0, "algo.gamma", algo.gamma, "a discount in (0, 1]")
+    require(0.0 < algo.gae_lambda <= 1.0, "algo.gae_lambda", algo.gae_lambda, "a value in (0, 1] (1 = n-step returns)")
+    require(algo.gae_lambda == 1.0 or algo.critic == "v", "algo.gae_lambda", algo.gae_lambda,
+            f"1.0 when algo.critic={algo.critic} (GAE mixes the V critic's values)")
     require(algo.n_steps >= 0, "algo.n_steps", algo.n_steps, "an integer >= 0 (0 = whole episode)")
     require(
         algo.critic != "none" or algo.n_steps == 0,

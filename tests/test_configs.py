@@ -91,6 +91,8 @@ def test_the_atari_a3c_preset_has_the_paper_settings():
         ("env.hide_obs=[1,4]", "env.hide_obs=[1, 4] is not allowed: indices into CartPole-v1's flat observation of shape (4,)"),
         ("env=pong env.atari.frame_skip=0", "env.atari.frame_skip=0 is not allowed: an integer >= 1"),
         ("env.preprocessing=atari", "env.preprocessing='atari' is not allowed: auto or none for CartPole-v1"),
+        ("algo.gae_lambda=0", "algo.gae_lambda=0.0 is not allowed: a value in (0, 1] (1 = n-step returns)"),
+        ("algo=ac_q algo.gae_lambda=0.9", "algo.gae_lambda=0.9 is not allowed: 1.0 when algo.critic=q"),
     ],
 )
 def test_validate_names_key_value_and_what_is_allowed(override, message):
