@@ -73,6 +73,12 @@ class EnvConfig:
     max_episode_steps: Optional[int] = None  # None keeps the gymnasium registration's limit
     preprocessing: str = "auto"  # auto: atari for ALE/ ids, else none
     hide_obs: List[int] = field(default_factory=list)  # entries of a flat observation the agent never sees
+    # Running normalization (SB3 VecNormalize's semantics, a3c/envs/normalize.py); logged
+    # returns stay the env's own. The reward is scaled by the std of the discounted return.
+    normalize_obs: bool = False
+    normalize_reward: bool = False
+    clip_obs: float = 10.0
+    clip_reward: float = 10.0
     atari: AtariConfig = field(default_factory=AtariConfig)
 
 
@@ -196,6 +202,8 @@ def validate_settings(cfg: Config) -> None:
     _validate_atari(cfg.env.atari)
     require(cfg.env.max_episode_steps is None or cfg.env.max_episode_steps >= 1, "env.max_episode_steps",
            cfg.env.max_episode_steps, "null or an integer >= 1")
+    require(cfg.env.clip_obs > 0, "env.clip_obs", cfg.env.clip_obs, "a bound > 0 on normalized observations")
+    require(cfg.env.clip_reward > 0, "env.clip_reward", cfg.env.clip_reward, "a bound > 0 on normalized rewards")
     require(all(i >= 0 for i in cfg.env.hide_obs), "env.hide_obs", list(cfg.env.hide_obs),
            "indices >= 0 of the flat observation")
 

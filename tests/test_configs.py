@@ -92,6 +92,8 @@ def test_the_atari_a3c_preset_has_the_paper_settings():
         ("env=pong env.atari.frame_skip=0", "env.atari.frame_skip=0 is not allowed: an integer >= 1"),
         ("env.preprocessing=atari", "env.preprocessing='atari' is not allowed: auto or none for CartPole-v1"),
         ("algo.gae_lambda=0", "algo.gae_lambda=0.0 is not allowed: a value in (0, 1] (1 = n-step returns)"),
+        ("env=pong env.normalize_obs=true", "env.normalize_obs=True is not allowed: false for ALE/Pong-v5's image observations"),
+        ("env.clip_reward=0", "env.clip_reward=0.0 is not allowed: a bound > 0 on normalized rewards"),
         ("algo=ac_q algo.gae_lambda=0.9", "algo.gae_lambda=0.9 is not allowed: 1.0 when algo.critic=q"),
     ],
 )
