@@ -47,6 +47,9 @@ class ModelConfig:
     hidden_sizes: List[int] = field(default_factory=lambda: [64, 64])  # mlp only
     fc_size: int = 256  # conv archs only: the fully connected layer after the convolutions
     lstm_size: int = 0  # LSTM cells between the torso and the heads; 0 = feed-forward
+    # One body (torso and LSTM) under both heads, as the paper's Atari agents; false gives the
+    # critic a body of its own, so its large early gradients stay out of the policy's features.
+    shared_body: bool = False
     # Initial bias of the LSTM's forget gate; null keeps torch's default (small, random);
     # 1.0 is Jozefowicz et al. 2015's advice against early forgetting.
     lstm_forget_bias: Optional[float] = None

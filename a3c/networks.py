@@ -135,52 +135,85 @@ def mlp_torso(obs_dim: int, hidden_sizes: list[int]) -> tuple[nn.Sequential, int
     return nn.Sequential(*layers), obs_dim
 
 
-class SharedTorsoActorCritic(ActorCriticBase):
-    """A torso (convolutions or an MLP) shared by a linear policy head and a linear critic head,
-    optionally with an LSTM between them: Mnih et al. 2016's Atari agents, MinAtar's, and the
-    recurrent agent on flat observations."""
+class Body(nn.Module):
+    """A torso, then optionally an LSTM whose state (h, c) the caller carries."""
 
-    def __init__(self, torso: nn.Module, features: int, action_space, critic: str, model_cfg: ModelConfig):
+    def __init__(self, torso: nn.Module, features: int, model_cfg: ModelConfig):
         super().__init__()
-        self.critic_kind = critic
-        self.head = action_head(action_space)
         self.torso = torso
         self.lstm = nn.LSTMCell(features, model_cfg.lstm_size) if model_cfg.lstm_size else None
-        if self.lstm is not None:
-            if model_cfg.lstm_forget_bias is not None:
-                _init_forget_gate(self.lstm, model_cfg.lstm_forget_bias)
-            features = model_cfg.lstm_size
-        self.actor = nn.Linear(features, self.head.output_size)
-        _init_linear(self.actor, 0.01)
-        outputs = _critic_outputs(critic, self.head)
-        self.critic = nn.Linear(features, outputs) if outputs else None
-        if self.critic is not None:
-            _init_linear(self.critic, 1.0)
+        if self.lstm is not None and model_cfg.lstm_forget_bias is not None:
+            _init_forget_gate(self.lstm, model_cfg.lstm_forget_bias)
+        self.features = model_cfg.lstm_size or features
 
-    def _heads(self, features: torch.Tensor):
-        critic_out = self.critic(features) if self.critic is not None else None
-        return self.actor(features), self._critic(critic_out)
-
-    def forward(self, obs: torch.Tensor, state: RecurrentState = None):
+    def forward(self, obs: torch.Tensor, state: RecurrentState) -> tuple[torch.Tensor, RecurrentState]:
         features = self.torso(obs)
-        if self.lstm is not None:
-            state = self.lstm(features, state)  # a None state is LSTMCell's zeros
-            features = state[0]
-        return *self._heads(features), state
+        if self.lstm is None:
+            return features, None
+        state = self.lstm(features, state)  # a None state is LSTMCell's zeros
+        return state[0], state
 
-    def unroll(self, obs: torch.Tensor, state: RecurrentState, dones: torch.Tensor):
+    def unroll(self, obs: torch.Tensor, state: RecurrentState, dones: torch.Tensor) -> torch.Tensor:
         """The torso runs on all T * E observations at once; the LSTM steps through time from
         the rollout's first state, zeroed after each end: backpropagation through t_max steps."""
+        features = self.torso(obs.flatten(0, 1))
         if self.lstm is None:
-            return super().unroll(obs, state, dones)
+            return features
         steps, n_envs = obs.shape[:2]
-        features = self.torso(obs.flatten(0, 1)).view(steps, n_envs, -1)
+        features = features.view(steps, n_envs, -1)
         hidden = []
         for t in range(steps):
             state = self.lstm(features[t], state)
             hidden.append(state[0])
             state = reset_state(state, dones[t])
-        return self._heads(torch.cat(hidden))
+        return torch.cat(hidden)
+
+
+class BodyActorCritic(ActorCriticBase):
+    """Linear policy and critic heads on one shared body (the conv agents: Mnih et al. 2016's
+    Atari network, MinAtar's) or on an actor body and a critic body of its own (the recurrent
+    agent on flat observations, as SB3-contrib's RecurrentPPO does by default: on CartPole a
+    shared torso, with or without an LSTM, lets the critic's large early gradients swamp the
+    policy's; experiments/minatar/README.md). The recurrent state is the actor body's (h, c),
+    followed by the critic body's (h, c) when it has one."""
+
+    def __init__(self, actor_body: Body, critic_body: Body | None, action_space, critic: str):
+        super().__init__()
+        self.critic_kind = critic
+        self.head = action_head(action_space)
+        self.actor_body, self.critic_body = actor_body, critic_body
+        self.actor = nn.Linear(actor_body.features, self.head.output_size)
+        _init_linear(self.actor, 0.01)
+        outputs = _critic_outputs(critic, self.head)
+        self.critic = nn.Linear((critic_body or actor_body).features, outputs) if outputs else None
+        if self.critic is not None:
+            _init_linear(self.critic, 1.0)
+
+    def _split(self, state: RecurrentState) -> tuple[RecurrentState, RecurrentState]:
+        if state is None or self.critic_body is None:
+            return state, None
+        return state[:2], state[2:]
+
+    def _heads(self, actor_features: torch.Tensor, critic_features: torch.Tensor):
+        critic_out = self.critic(critic_features) if self.critic is not None else None
+        return self.actor(actor_features), self._critic(critic_out)
+
+    def forward(self, obs: torch.Tensor, state: RecurrentState = None):
+        actor_state, critic_state = self._split(state)
+        actor_features, actor_state = self.actor_body(obs, actor_state)
+        critic_features = actor_features
+        if self.critic_body is not None:
+            critic_features, critic_state = self.critic_body(obs, critic_state)
+        state = actor_state + critic_state if critic_state is not None else actor_state
+        return *self._heads(actor_features, critic_features), state
+
+    def unroll(self, obs: torch.Tensor, state: RecurrentState, dones: torch.Tensor):
+        actor_state, critic_state = self._split(state)
+        actor_features = self.actor_body.unroll(obs, actor_state, dones)
+        critic_features = actor_features
+        if self.critic_body is not None:
+            critic_features = self.critic_body.unroll(obs, critic_state, dones)
+        return self._heads(actor_features, critic_features)
 
 
 def _init_forget_gate(lstm: nn.LSTMCell, bias: float) -> None:
@@ -193,16 +226,19 @@ def _init_forget_gate(lstm: nn.LSTMCell, bias: float) -> None:
 
 
 def build_model(cfg: Config, observation_space: gym.spaces.Box, action_space) -> ActorCriticBase:
-    model_cfg, shape = cfg.model, observation_space.shape
-    if model_cfg.arch == "mlp" and not model_cfg.lstm_size:
-        return ActorCritic(shape[0], action_space, cfg.algo.critic, model_cfg)
-    if model_cfg.arch == "atari_cnn":
-        torso, features = atari_torso(shape, model_cfg.fc_size)
-    elif model_cfg.arch == "minatar_cnn":
-        torso, features = minatar_torso(shape, model_cfg.fc_size)
-    else:
-        torso, features = mlp_torso(shape[0], list(model_cfg.hidden_sizes))
-    return SharedTorsoActorCritic(torso, features, action_space, cfg.algo.critic, model_cfg)
+    model_cfg, shape, critic = cfg.model, observation_space.shape, cfg.algo.critic
+    if model_cfg.arch == "mlp" and not model_cfg.lstm_size and not model_cfg.shared_body:
+        return ActorCritic(shape[0], action_space, critic, model_cfg)
+
+    def body() -> Body:
+        if model_cfg.arch == "mlp":
+            return Body(*mlp_torso(shape[0], list(model_cfg.hidden_sizes)), model_cfg)
+        torso = atari_torso if model_cfg.arch == "atari_cnn" else minatar_torso
+        return Body(*torso(shape, model_cfg.fc_size), model_cfg)
+
+    actor_body = body()  # built first: a fixed seed gives the actor the same weights either way
+    critic_body = body() if critic != "none" and not model_cfg.shared_body else None
+    return BodyActorCritic(actor_body, critic_body, action_space, critic)
 
 
 def critic_value(critic_out: torch.Tensor | None, critic: str, actions: torch.Tensor) -> torch.Tensor | None:

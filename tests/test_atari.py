@@ -75,7 +75,7 @@ def test_a_tiny_lstm_a3c_run_on_pong_with_two_workers_writes_its_files(tmp_path)
     summary, lines, config, checkpoint = read_run(run_dir)
     assert SUMMARY_FIELDS <= summary.keys()
     assert summary["env_id"] == "ALE/Pong-v5" and summary["global_step"] >= 400
-    assert config["model"]["lstm_size"] == 256 and "lstm.weight_hh" in checkpoint["model"]
+    assert config["model"]["lstm_size"] == 256 and "actor_body.lstm.weight_hh" in checkpoint["model"]
     assert any("losses/policy" in line for line in lines)
 
 

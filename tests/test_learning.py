@@ -42,6 +42,14 @@ def test_serial_mode_is_deterministic(tmp_path):
     assert all(torch.equal(first[name], second[name]) for name in first)
 
 
+def test_on_the_memory_task_the_lstm_clearly_beats_the_feed_forward_agent(tmp_path):
+    """Without velocities one frame cannot tell which way the pole falls; an LSTM can infer it."""
+    masked = ["env=cartpole_masked", "train.total_steps=80000", "train.target_return=null", "train.seed=0"]
+    feed_forward = train_serial(tmp_path / "mlp", *masked, "model=mlp")
+    recurrent = train_serial(tmp_path / "mlp_lstm", *masked, "model=mlp_lstm")
+    assert recurrent["mean_return_last_100"] >= max(100, 2 * feed_forward["mean_return_last_100"]), (recurrent, feed_forward)
+
+
 def test_normalization_lets_a3c_climb_out_of_the_mountain_car_valley(tmp_path):
     # A random policy almost never reaches the flag in 200 steps: every episode returns -200.
     # With the tuned preset (the RL Zoo's: normalized observations and rewards, 8 envs, no

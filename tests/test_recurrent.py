@@ -9,8 +9,9 @@ from a3c.envs import EnvBatch, make_env
 from a3c.networks import build_model, reset_state
 
 TORSOS = {  # observation shape and model config of each torso that can carry an LSTM
-    "atari_cnn": ((4, 84, 84), ModelConfig(arch="atari_cnn", lstm_size=32)),
-    "minatar_cnn": ((4, 10, 10), ModelConfig(arch="minatar_cnn", fc_size=32, lstm_size=16)),
+    "atari_cnn": ((4, 84, 84), ModelConfig(arch="atari_cnn", lstm_size=32, shared_body=True)),
+    "minatar_cnn": ((4, 10, 10), ModelConfig(arch="minatar_cnn", fc_size=32, lstm_size=16, shared_body=True)),
+    "minatar_cnn_own_critic_body": ((4, 10, 10), ModelConfig(arch="minatar_cnn", fc_size=32, lstm_size=16)),
     "mlp": ((3,), ModelConfig(arch="mlp", hidden_sizes=[8], lstm_size=16)),
 }
 
@@ -32,11 +33,12 @@ def random_observations(torso: str, shape: tuple, steps: int, n_envs: int) -> to
 def test_recurrent_unroll_matches_stepping_and_zeroes_the_state_at_episode_ends(torso):
     torch.manual_seed(0)
     model, shape = recurrent_model(torso)
-    size = model.lstm.hidden_size
+    size = model.actor_body.lstm.hidden_size
     obs = random_observations(torso, shape, steps=4, n_envs=3)
     dones = torch.zeros(4, 3, dtype=torch.bool)
     dones[1, 2] = True  # env 2's episode ends at step 1: its state starts afresh at step 2
-    start = tuple(torch.randn(3, size) for _ in range(2))
+    n_parts = 4 if model.critic_body is not None else 2  # (h, c) of each body
+    start = tuple(torch.randn(3, size) for _ in range(n_parts))
     actor_out, values = model.unroll(obs, start, dones)
 
     state, stepped_actor, stepped_values = start, [], []
@@ -50,15 +52,24 @@ def test_recurrent_unroll_matches_stepping_and_zeroes_the_state_at_episode_ends(
     fresh_out, fresh_value, _ = model(obs[2, 2:3])  # what a zero state gives at env 2's step 2
     torch.testing.assert_close(actor_out[2 * 3 + 2], fresh_out[0])
     # The gradient reaches back through time to the torso's first layer.
-    values.sum().backward()
-    first_layer = next(layer for layer in model.torso if hasattr(layer, "weight"))
+    (actor_out.sum() + values.sum()).backward()
+    first_layer = next(layer for layer in model.actor_body.torso if hasattr(layer, "weight"))
     assert first_layer.weight.grad.abs().sum() > 0
+
+
+def test_a_shared_body_serves_both_heads_and_carries_one_state():
+    shared, _ = recurrent_model("minatar_cnn")
+    own, _ = recurrent_model("minatar_cnn_own_critic_body")
+    assert shared.critic_body is None and own.critic_body is not None
+    obs = torch.rand(5, 4, 10, 10)
+    assert len(shared(obs)[2]) == 2 and len(own(obs)[2]) == 4  # (h, c), or the actor's and the critic's
 
 
 def test_the_forget_gate_bias_is_set_once_across_torchs_two_bias_vectors():
     cfg = Config(model=ModelConfig(arch="mlp", hidden_sizes=[8], lstm_size=4, lstm_forget_bias=1.0))
     model = build_model(cfg, gym.spaces.Box(-1, 1, (3,)), gym.spaces.Discrete(2))
-    total = model.lstm.bias_ih + model.lstm.bias_hh
+    lstm = model.actor_body.lstm
+    total = lstm.bias_ih + lstm.bias_hh
     torch.testing.assert_close(total[4:8], torch.ones(4))
     assert not torch.allclose(total[:4], torch.zeros(4))  # the other gates keep torch's init
 
