@@ -51,7 +51,7 @@ def test_on_the_memory_task_the_lstm_clearly_beats_the_feed_forward_agent(tmp_pa
 
 
 def test_normalization_lets_a3c_climb_out_of_the_mountain_car_valley(tmp_path):
-    # A random policy almost never reaches the flag in 200 steps: every episode returns -200.
+    # Until the car first reaches the flag, every episode returns -200 (200 steps of -1).
     # With the tuned preset (the RL Zoo's: normalized observations and rewards, 8 envs, no
     # entropy bonus) one serial A3C worker gets to about -128 in 100k steps (10 s); the same
     # without normalization stays at -200 (experiments/benchmark_tuning).
