@@ -37,7 +37,7 @@ bench-atari: $(STAMP)
 	$(BIN)/python benchmarks/atari.py
 
 # One study, from nothing to experiments/<study>/table.md and its plots. See README.
-STUDIES := lineage entropy n_steps workers learning_rate memory minatar
+STUDIES := lineage entropy n_steps workers learning_rate memory minatar benchmark
 REPORT_ARGS_learning_rate := --scatter algo.lr
 
 study-%: install

@@ -56,7 +56,8 @@ def resume_source(cfg: Config, run_dir: Path) -> Path | None:
 
 
 def check_same_experiment(saved: dict, cfg: Config, path: Path) -> None:
-    before, now = flatten(saved), flatten(asdict(cfg))
+    # A key added since the checkpoint was written held its schema default there.
+    before, now = {**flatten(asdict(Config())), **flatten(saved)}, flatten(asdict(cfg))
     for key in sorted(before.keys() | now.keys()):
         if not key.startswith(RESUMABLE_CHANGES) and before.get(key) != now.get(key):
             raise CheckpointError(
@@ -93,6 +94,8 @@ def restore_learners(learners: list, states: list) -> None:
     for learner, state in zip(learners, states):
         if state is None:
             continue
+        normalizer = learner.envs.normalizer  # the run's (maybe shared) statistics, not a copy
         learner.envs.close()
         learner.envs, learner.collector.pending_actions = pickle.loads(state)
+        learner.envs.normalizer = normalizer
         learner.collector.envs = learner.envs

@@ -27,6 +27,7 @@ class AlgoConfig:
     critic: str = "v"  # none: REINFORCE; q: Q_w(s,a) critic (SARSA target); v: V(s) baseline
     n_steps: int = 5  # rollout length t_max; 0 = whole episode (Monte Carlo)
     gamma: float = 0.99
+    gae_lambda: float = 1.0  # GAE(lambda) (critic v only); 1.0 = the n-step returns exactly
     entropy_coef: float = 0.01
     value_coef: float = 0.5
     lr: float = 7e-4
@@ -75,6 +76,12 @@ class EnvConfig:
     max_episode_steps: Optional[int] = None  # None keeps the gymnasium registration's limit
     preprocessing: str = "auto"  # auto: atari for ALE/ ids, else none
     hide_obs: List[int] = field(default_factory=list)  # entries of a flat observation the agent never sees
+    # Running normalization (SB3 VecNormalize's semantics, a3c/envs/normalize.py); logged
+    # returns stay the env's own. The reward is scaled by the std of the discounted return.
+    normalize_obs: bool = False
+    normalize_reward: bool = False
+    clip_obs: float = 10.0
+    clip_reward: float = 10.0
     atari: AtariConfig = field(default_factory=AtariConfig)
 
 
@@ -160,6 +167,9 @@ def validate_settings(cfg: Config) -> None:
     require(algo.critic in CRITICS, "algo.critic", algo.critic, f"one of {', '.join(CRITICS)}")
     require(algo.optimizer in OPTIMIZERS, "algo.optimizer", algo.optimizer, f"one of {', '.join(OPTIMIZERS)}")
     require(0.0 < algo.gamma <= 1.0, "algo.gamma", algo.gamma, "a discount in (0, 1]")
+    require(0.0 < algo.gae_lambda <= 1.0, "algo.gae_lambda", algo.gae_lambda, "a value in (0, 1] (1 = n-step returns)")
+    require(algo.gae_lambda == 1.0 or algo.critic == "v", "algo.gae_lambda", algo.gae_lambda,
+            f"1.0 when algo.critic={algo.critic} (GAE mixes the V critic's values)")
     require(algo.n_steps >= 0, "algo.n_steps", algo.n_steps, "an integer >= 0 (0 = whole episode)")
     require(
         algo.critic != "none" or algo.n_steps == 0,
@@ -195,6 +205,8 @@ def validate_settings(cfg: Config) -> None:
     _validate_atari(cfg.env.atari)
     require(cfg.env.max_episode_steps is None or cfg.env.max_episode_steps >= 1, "env.max_episode_steps",
            cfg.env.max_episode_steps, "null or an integer >= 1")
+    require(cfg.env.clip_obs > 0, "env.clip_obs", cfg.env.clip_obs, "a bound > 0 on normalized observations")
+    require(cfg.env.clip_reward > 0, "env.clip_reward", cfg.env.clip_reward, "a bound > 0 on normalized rewards")
     require(all(i >= 0 for i in cfg.env.hide_obs), "env.hide_obs", list(cfg.env.hide_obs),
            "indices >= 0 of the flat observation")
 

@@ -5,6 +5,8 @@ The critic kind decides what multiplies grad log pi(a|s) and what the critic reg
     q:    Q_w(s_t, a_t)             critic target G_t bootstrapped with Q_w(s', a') (SARSA)
     v:    G_t - V(s_t)              critic target G_t bootstrapped with V(s'); with one-step
                                     rollouts this advantage is the TD error r + gamma V(s') - V(s)
+With algo.gae_lambda < 1 (critic v only) G_t is the lambda-return, so G_t - V(s_t) is the GAE
+advantage and the critic's target is that advantage + V(s_t) (Schulman et al. 2016).
 """
 from __future__ import annotations
 
@@ -38,8 +40,10 @@ def critic_estimate(model: ActorCriticBase, obs: torch.Tensor, actions: torch.Te
     return critic_value(critic_out, model.critic_kind, actions)
 
 
-def rollout_returns(model: ActorCriticBase, rollout: Rollout, gamma: float) -> torch.Tensor:
-    """Bootstrapped returns of a rollout, (T, E); the bootstraps come from the current critic."""
+def rollout_returns(model: ActorCriticBase, rollout: Rollout, gamma: float, gae_lambda: float = 1.0,
+                    values: torch.Tensor | None = None) -> torch.Tensor:
+    """Bootstrapped returns of a rollout, (T, E); the bootstraps come from the current critic,
+    and with gae_lambda < 1 so do values, V(s_t) as (T, E)."""
     last_values = critic_estimate(model, rollout.last_obs, rollout.next_actions, rollout.last_state)
     truncation_values = torch.zeros_like(rollout.rewards)
     if rollout.truncated.any():
@@ -47,17 +51,21 @@ def rollout_returns(model: ActorCriticBase, rollout: Rollout, gamma: float) -> t
         state = tuple(part[where] for part in rollout.step_states) if rollout.step_states is not None else None
         truncation_values[where] = critic_estimate(model, rollout.final_obs[where], state=state)
     return bootstrapped_returns(
-        rollout.rewards, rollout.terminated, rollout.truncated, truncation_values, last_values, gamma
+        rollout.rewards, rollout.terminated, rollout.truncated, truncation_values, last_values, gamma,
+        gae_lambda, values,
     )
 
 
 def actor_critic_loss(model: ActorCriticBase, rollout: Rollout, algo: AlgoConfig) -> LossTerms:
-    returns = rollout_returns(model, rollout, algo.gamma).flatten()
+    actor_out, critic_out = model.unroll(rollout.obs, rollout.start_state, rollout.dones)
+    values = None
+    if algo.gae_lambda != 1.0:  # config allows it with critic v only: critic_out is V, (T * E,)
+        values = critic_out.detach().view(rollout.rewards.shape)
+    returns = rollout_returns(model, rollout, algo.gamma, algo.gae_lambda, values).flatten()
     valid = rollout.valid.flatten()
     actions = rollout.actions.flatten(0, 1)[valid]
     returns = returns[valid]
 
-    actor_out, critic_out = model.unroll(rollout.obs, rollout.start_state, rollout.dones)
     actor_out = actor_out[valid]
     critic_out = critic_out[valid] if critic_out is not None else None
     log_probs = model.head.log_prob(actor_out, actions)

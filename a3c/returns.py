@@ -1,5 +1,6 @@
-"""The one return computation every variant uses: Monte Carlo, one-step TD and n-step are
-the same backward recursion with different rollout lengths and bootstraps."""
+"""The one return computation every variant uses: Monte Carlo, one-step TD, n-step and
+GAE(lambda) are the same backward recursion with different rollout lengths, bootstraps and
+lambda."""
 from __future__ import annotations
 
 import torch
@@ -12,25 +13,53 @@ def bootstrapped_returns(
     truncation_values: torch.Tensor,
     last_values: torch.Tensor,
     gamma: float,
+    gae_lambda: float = 1.0,
+    values: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """G_t = r_t + gamma * next, walking back from the end of the rollout, where next is
 
     - 0                          if the episode terminated at t (nothing follows a true end),
     - truncation_values[t]       if a time limit cut it at t (the critic's value of the real
                                  last observation: the task itself would have gone on),
-    - G_{t+1}                    inside an episode,
+    - G_{t+1}                    inside an episode (lambda = 1),
     - last_values                after the last step of the rollout (the n-step bootstrap).
 
     As in A3C (Mnih et al. 2016, Algorithm S3), step t of a t_max rollout bootstraps after
     t_max - t steps. All tensors are (T, n_envs) except last_values, (n_envs,).
     Steps after an env's episode ended in a whole-episode rollout must hold reward 0; they
     never leak into earlier returns because the end resets the recursion.
+
+    With gae_lambda < 1, inside an episode next is (1 - lambda) V(s_{t+1}) + lambda G_{t+1}
+    (values: V(s_t), (T, n_envs)): the lambda-return, whose G_t - V(s_t) is exactly the GAE
+    advantage of Schulman et al. 2016 (see gae_advantages). lambda = 1 skips the mix, so it
+    is the n-step return bit for bit.
     """
+    if gae_lambda != 1.0 and values is None:
+        raise ValueError("gae_lambda < 1 needs the critic's values V(s_t)")
     returns = torch.empty_like(rewards)
     following = last_values
     for t in reversed(range(rewards.shape[0])):
+        if gae_lambda != 1.0 and t + 1 < rewards.shape[0]:
+            following = gae_lambda * following + (1.0 - gae_lambda) * values[t + 1]
         next_value = torch.where(truncated[t], truncation_values[t], following)
         next_value = torch.where(terminated[t], torch.zeros_like(next_value), next_value)
         following = rewards[t] + gamma * next_value
         returns[t] = following
     return returns
+
+
+def gae_advantages(
+    rewards: torch.Tensor,
+    values: torch.Tensor,
+    terminated: torch.Tensor,
+    truncated: torch.Tensor,
+    truncation_values: torch.Tensor,
+    last_values: torch.Tensor,
+    gamma: float,
+    gae_lambda: float,
+) -> torch.Tensor:
+    """A_t = sum_k (gamma lambda)^k delta_{t+k}, delta_t = r_t + gamma V(s_{t+1}) - V(s_t), with
+    the same ends as bootstrapped_returns: it is the lambda-return minus V(s_t)."""
+    returns = bootstrapped_returns(rewards, terminated, truncated, truncation_values, last_values,
+                                   gamma, gae_lambda, values)
+    return returns - values

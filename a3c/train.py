@@ -15,6 +15,7 @@ import torch.multiprocessing as mp
 from a3c import checkpoint as ckpt
 from a3c.config import Config
 from a3c.envs import make_env
+from a3c.envs.normalize import make_normalizer
 from a3c.recorder import RunRecorder
 from a3c.shared_optim import make_optimizer
 from a3c.stopping import StopRequest
@@ -40,7 +41,7 @@ class Run:
         # even the weight init (a QR decomposition) bit-for-bit reproducible.
         torch.set_num_threads(1)
         torch.manual_seed(cfg.train.seed)
-        self.model = _build_global_model(cfg)
+        self.model, self.normalizer = _build_global_parts(cfg)
         self.optimizer = make_optimizer(self.model.parameters(), cfg.algo)
         self.resumed = self._load_resume_state()
         self.tracker = make_tracker(cfg, run_dir, self.resumed.get("wandb_run_id"))
@@ -62,6 +63,8 @@ class Run:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         ckpt.restore_rng_states(state["rng"])
+        if self.normalizer is not None:  # the same experiment: both or neither have statistics
+            self.normalizer.load_state_dict(state["normalizer"])
         old_metrics, new_metrics = path.parent / "metrics.jsonl", self.run_dir / "metrics.jsonl"
         if old_metrics.exists() and not new_metrics.exists():
             shutil.copyfile(old_metrics, new_metrics)  # the new run dir holds the whole curve
@@ -73,6 +76,7 @@ class Run:
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
             "global_step": self.recorder.global_step, "recorder": self.recorder.state(),
             "rng": ckpt.rng_states(), "learners": ckpt.learner_states(self.learners),
+            "normalizer": self.normalizer.state_dict() if self.normalizer is not None else None,
             "wandb_run_id": self.tracker.run_id, "config": asdict(self.cfg),
         })
 
@@ -114,20 +118,24 @@ def run(cfg: Config, run_dir: Path) -> dict:
     return summary
 
 
-def _build_global_model(cfg: Config):
+def _build_global_parts(cfg: Config):
+    """The global model and the one set of normalization statistics (None when off) that
+    every worker adds to and the checkpoint saves."""
     env = make_env(cfg.env, seed=cfg.train.seed)
     model = build_model(cfg, env.observation_space, env.action_space)
+    normalizer = make_normalizer(cfg.env, env.observation_space.shape, cfg.algo.gamma)
     env.close()
-    return model
+    return model, normalizer
 
 
 def _run_in_process(state: Run) -> str:
     """serial: the workers take turns; sync (A2C): all their envs feed one combined update."""
     cfg, count, per_worker = state.cfg, state.cfg.workers.count, state.cfg.workers.envs_per_worker
     if cfg.workers.mode == "sync":
-        state.learners = [Learner(cfg, 0, state.model, state.optimizer, count * per_worker)]
+        state.learners = [Learner(cfg, 0, state.model, state.optimizer, count * per_worker, normalizer=state.normalizer)]
     else:
-        state.learners = [Learner(cfg, i, state.model, state.optimizer, per_worker) for i in range(count)]
+        state.learners = [Learner(cfg, i, state.model, state.optimizer, per_worker, normalizer=state.normalizer)
+                          for i in range(count)]
     if len(state.resumed.get("learners", [])) == len(state.learners):
         ckpt.restore_learners(state.learners, state.resumed["learners"])
     global_step = state.recorder.global_step
@@ -149,11 +157,12 @@ def _run_hogwild(state: Run) -> str:
     ctx = mp.get_context("spawn")
     state.model.share_memory()
     shared_optim_state = state.optimizer.share_memory()
+    normalizer = state.normalizer.share_memory_() if state.normalizer is not None else None
     step_counter, stop_event, queue = ctx.Value("q", state.recorder.global_step), ctx.Event(), ctx.Queue()
     workers = [
         ctx.Process(
             target=hogwild_worker,
-            args=(i, state.cfg, state.model, shared_optim_state, step_counter, stop_event, queue),
+            args=(i, state.cfg, state.model, shared_optim_state, normalizer, step_counter, stop_event, queue),
             name=f"worker-{i}",
             daemon=True,
         )

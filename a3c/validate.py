@@ -30,6 +30,9 @@ def _validate_env(env_cfg: EnvConfig, critic: str, model: ModelConfig) -> None:
     env = make_env(env_cfg, seed=0)
     try:
         _check_spaces(env, env_cfg.id, critic, model)
+        shape = env.observation_space.shape
+        require(not env_cfg.normalize_obs or len(shape) == 1, "env.normalize_obs", True,
+               f"false for {env_cfg.id}'s image observations of shape {shape} (the networks scale frames themselves)")
     finally:
         env.close()
 

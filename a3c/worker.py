@@ -14,6 +14,7 @@ import torch
 
 from a3c.config import Config
 from a3c.envs import EnvBatch
+from a3c.envs.normalize import Normalizer
 from a3c.losses import LossTerms, actor_critic_loss
 from a3c.networks import ActorCriticBase, build_model
 from a3c.rollout import RolloutCollector
@@ -78,10 +79,10 @@ class Learner:
     """Owns a batch of envs and a local copy of the model; applies updates to the global one."""
 
     def __init__(self, cfg: Config, worker_index: int, global_model: ActorCriticBase, optimizer, n_envs: int,
-                 local_copy: bool = False):
+                 local_copy: bool = False, normalizer: Normalizer | None = None):
         self.cfg = cfg
         self.index = worker_index
-        self.envs = EnvBatch(cfg.env, env_seeds(cfg, worker_index, n_envs))
+        self.envs = EnvBatch(cfg.env, env_seeds(cfg, worker_index, n_envs), normalizer)
         self.global_model = global_model
         self.optimizer = optimizer
         self.collector = RolloutCollector(self.envs, cfg.algo.n_steps, carry_next_action=cfg.algo.critic == "q")
@@ -120,7 +121,8 @@ class Learner:
         self.envs.close()
 
 
-def hogwild_worker(index: int, cfg: Config, global_model, shared_optim_state, step_counter, stop_event, queue) -> None:
+def hogwild_worker(index: int, cfg: Config, global_model, shared_optim_state, normalizer, step_counter, stop_event,
+                   queue) -> None:
     """Entry point of one Hogwild process; anything it raises goes up the queue, then exits 1."""
     # Ctrl-C (and a scheduler's SIGTERM) reach the whole process group; the parent alone
     # decides, sets stop_event, and kills a worker that does not stop.
@@ -131,7 +133,8 @@ def hogwild_worker(index: int, cfg: Config, global_model, shared_optim_state, st
     try:
         optimizer = make_optimizer(global_model.parameters(), cfg.algo)
         optimizer.attach(shared_optim_state)
-        learner = Learner(cfg, index, global_model, optimizer, cfg.workers.envs_per_worker, local_copy=True)
+        learner = Learner(cfg, index, global_model, optimizer, cfg.workers.envs_per_worker, local_copy=True,
+                          normalizer=normalizer)
         report = Report(index, 0)
         parent = os.getppid()
         # A parent killed outright (SIGKILL) cannot set stop_event; orphans must not train on.

@@ -10,7 +10,7 @@ from conftest import make_config, run_cli
 
 ALGOS = ["reinforce", "ac_q", "ac_baseline", "a2c", "a3c"]
 WORKERS = ["serial", "hogwild", "sync"]
-ENVS = {"cartpole": "CartPole-v1", "acrobot": "Acrobot-v1", "lunar_lander": "LunarLander-v3",
+ENVS = {"cartpole": "CartPole-v1", "acrobot": "Acrobot-v1", "lunar_lander": "LunarLander-v3", "mountain_car": "MountainCar-v0",
         "pong": "ALE/Pong-v5", "breakout": "ALE/Breakout-v5"}
 
 
@@ -36,7 +36,7 @@ def test_defaults_are_a3c_on_cartpole_with_two_hogwild_workers():
 
 
 def test_the_paper_entropy_bonus_except_where_a_pair_is_tuned():
-    assert make_config("env=acrobot").algo.entropy_coef == 0.01
+    assert make_config("env=pong").algo.entropy_coef == 0.01
     assert make_config("env=cartpole").algo.entropy_coef == 0.0  # conf/tuned/a3c_cartpole.yaml
     assert make_config("env=cartpole", "algo.entropy_coef=0.01").algo.entropy_coef == 0.01
 
@@ -77,6 +77,20 @@ def test_the_atari_a3c_preset_has_the_paper_settings():
     assert (algo.rmsprop_alpha, algo.optimizer_eps, algo.lr_schedule) == (0.99, 0.1, "linear")
 
 
+@pytest.mark.parametrize("algo,env", itertools.product(
+    ["a2c", "a3c"], ["cartpole", "acrobot", "lunar_lander", "pendulum", "inverted_pendulum", "mountain_car"]))
+def test_every_tuned_preset_is_picked_by_its_pair_and_validates(algo, env):
+    cfg = make_config(f"algo={algo}", f"env={env}")
+    assert cfg.algo.entropy_coef < 0.01  # every preset lowers the paper's bonus, as the Zoo's A2C settings do
+    validate(cfg)
+
+
+def test_the_pendulum_preset_is_the_zoo_setting():
+    algo, env = make_config("algo=a3c", "env=pendulum").algo, make_config("algo=a3c", "env=pendulum").env
+    assert (algo.n_steps, algo.gamma, algo.gae_lambda, algo.lr_schedule) == (8, 0.9, 0.9, "linear")
+    assert env.normalize_obs and env.normalize_reward
+
+
 @pytest.mark.parametrize(
     "override,message",
     [
@@ -91,6 +105,10 @@ def test_the_atari_a3c_preset_has_the_paper_settings():
         ("env.hide_obs=[1,4]", "env.hide_obs=[1, 4] is not allowed: indices into CartPole-v1's flat observation of shape (4,)"),
         ("env=pong env.atari.frame_skip=0", "env.atari.frame_skip=0 is not allowed: an integer >= 1"),
         ("env.preprocessing=atari", "env.preprocessing='atari' is not allowed: auto or none for CartPole-v1"),
+        ("algo.gae_lambda=0", "algo.gae_lambda=0.0 is not allowed: a value in (0, 1] (1 = n-step returns)"),
+        ("env=pong env.normalize_obs=true", "env.normalize_obs=True is not allowed: false for ALE/Pong-v5's image observations"),
+        ("env.clip_reward=0", "env.clip_reward=0.0 is not allowed: a bound > 0 on normalized rewards"),
+        ("algo=ac_q algo.gae_lambda=0.9", "algo.gae_lambda=0.9 is not allowed: 1.0 when algo.critic=q"),
     ],
 )
 def test_validate_names_key_value_and_what_is_allowed(override, message):
@@ -126,7 +144,7 @@ def test_bad_input_on_the_command_line_fails_before_training(tmp_path, override,
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("study", ["lineage", "entropy", "n_steps", "workers", "learning_rate"])
+@pytest.mark.parametrize("study", ["lineage", "entropy", "n_steps", "workers", "learning_rate", "benchmark"])
 def test_every_study_preset_composes(study):
     cfg = make_config(f"+experiment={study}")
     assert cfg.train.progress is False

@@ -84,3 +84,13 @@ def test_entropy_bonus_lowers_the_total_loss_by_coef_times_entropy():
     without = actor_critic_loss(model, data, algo(critic="v", n_steps=1)).total.item()
     with_bonus = actor_critic_loss(model, data, AlgoConfig(gamma=0.5, entropy_coef=0.1, value_coef=1.0, critic="v", n_steps=1)).total.item()
     assert without - with_bonus == pytest.approx(0.1 * LN2)
+
+
+def test_gae_weights_the_policy_by_gae_and_the_critic_learns_advantage_plus_value():
+    # V = 2 everywhere, r = [1, 3], no end, bootstrap V = 2, gamma = lambda = 0.5:
+    # deltas d0 = 1 + 1 - 2 = 0, d1 = 3 + 1 - 2 = 2; A1 = 2, A0 = 0 + 0.25*2 = 0.5.
+    # Critic targets A + V = [2.5, 4]; value loss 0.5 * mean(A^2) = 0.5 * (0.25 + 4) / 2.
+    terms = actor_critic_loss(constant_model("v", [2.0]), rollout([1, 3], [0, 1], [0, 0]),
+                              algo(critic="v", n_steps=2, gae_lambda=0.5))
+    assert terms.policy.item() == pytest.approx(LN2 * (0.5 + 2) / 2)
+    assert terms.value.item() == pytest.approx(0.5 * (0.25 + 4) / 2)
