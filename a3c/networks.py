@@ -17,15 +17,9 @@ from torch import nn
 
 from a3c.config import Config, ModelConfig
 from a3c.distributions import action_head
+from a3c.torsos import atari_torso, init_linear, minatar_torso, mlp_torso
 
 RecurrentState = tuple[torch.Tensor, torch.Tensor] | None
-
-
-def _init_linear(layer: nn.Module, gain: float) -> None:
-    # Orthogonal init with a small policy-output gain starts the policy near uniform
-    # (as in OpenAI Baselines and SB3), which matters more than any other init choice here.
-    nn.init.orthogonal_(layer.weight, gain=gain)
-    nn.init.zeros_(layer.bias)
 
 
 def _mlp(in_dim: int, hidden_sizes: list[int], out_dim: int, out_gain: float) -> nn.Sequential:
@@ -35,8 +29,8 @@ def _mlp(in_dim: int, hidden_sizes: list[int], out_dim: int, out_gain: float) ->
         in_dim = width
     layers.append(nn.Linear(in_dim, out_dim))
     for layer in layers[::2]:  # the last one twice: kept so that fixed seeds keep their weights
-        _init_linear(layer, math.sqrt(2))
-    _init_linear(layers[-1], out_gain)
+        init_linear(layer, math.sqrt(2))
+    init_linear(layers[-1], out_gain)
     return nn.Sequential(*layers)
 
 
@@ -96,45 +90,6 @@ class ActorCritic(ActorCriticBase):
         return self.actor(obs), self._critic(critic_out), state
 
 
-class ScaleFrames(nn.Module):
-    """uint8 Atari frames stay uint8 in rollouts (a quarter of the memory); scaled here."""
-
-    def forward(self, frames: torch.Tensor) -> torch.Tensor:
-        return frames.float() / 255.0
-
-
-def atari_torso(obs_shape: tuple[int, ...], fc_size: int) -> tuple[nn.Sequential, int]:
-    """Mnih et al. 2016's Atari torso: conv 16 8x8/4, conv 32 4x4/2, fc (ReLU)."""
-    channels = obs_shape[0]
-    convs = [nn.Conv2d(channels, 16, kernel_size=8, stride=4), nn.ReLU(),
-             nn.Conv2d(16, 32, kernel_size=4, stride=2), nn.ReLU(), nn.Flatten()]
-    return _conv_torso([ScaleFrames(), *convs], obs_shape, fc_size)
-
-
-def minatar_torso(obs_shape: tuple[int, ...], fc_size: int) -> tuple[nn.Sequential, int]:
-    """Young and Tian 2019's MinAtar torso: one conv of 16 3x3 filters, stride 1, then fc (ReLU)."""
-    convs = [nn.Conv2d(obs_shape[0], 16, kernel_size=3, stride=1), nn.ReLU(), nn.Flatten()]
-    return _conv_torso(convs, obs_shape, fc_size)
-
-
-def _conv_torso(convs: list[nn.Module], obs_shape: tuple[int, ...], fc_size: int) -> tuple[nn.Sequential, int]:
-    conv_out = nn.Sequential(*convs)(torch.zeros(1, *obs_shape)).shape[-1]
-    torso = nn.Sequential(*convs, nn.Linear(conv_out, fc_size), nn.ReLU())
-    for layer in torso:
-        if isinstance(layer, (nn.Conv2d, nn.Linear)):
-            _init_linear(layer, math.sqrt(2))
-    return torso, fc_size
-
-
-def mlp_torso(obs_dim: int, hidden_sizes: list[int]) -> tuple[nn.Sequential, int]:
-    layers: list[nn.Module] = []
-    for width in hidden_sizes:
-        layers += [nn.Linear(obs_dim, width), nn.Tanh()]
-        _init_linear(layers[-2], math.sqrt(2))
-        obs_dim = width
-    return nn.Sequential(*layers), obs_dim
-
-
 class Body(nn.Module):
     """A torso, then optionally an LSTM whose state (h, c) the caller carries."""
 
@@ -183,11 +138,11 @@ class BodyActorCritic(ActorCriticBase):
         self.head = action_head(action_space)
         self.actor_body, self.critic_body = actor_body, critic_body
         self.actor = nn.Linear(actor_body.features, self.head.output_size)
-        _init_linear(self.actor, 0.01)
+        init_linear(self.actor, 0.01)
         outputs = _critic_outputs(critic, self.head)
         self.critic = nn.Linear((critic_body or actor_body).features, outputs) if outputs else None
         if self.critic is not None:
-            _init_linear(self.critic, 1.0)
+            init_linear(self.critic, 1.0)
 
     def _split(self, state: RecurrentState) -> tuple[RecurrentState, RecurrentState]:
         if state is None or self.critic_body is None:
