@@ -4,8 +4,9 @@ action space (the head comes from it: a3c/distributions.py), and speaks one inte
     forward(obs, state) -> (actor output, critic output, next state)
     unroll(obs (T, E, ...), state, dones (T, E)) -> (actor outputs, critic outputs), (T * E, ...)
 
-state is None for feed-forward networks and (h, c) for the LSTM; it is carried across
-rollouts by the collector and zeroed where an episode ends.
+state is None for feed-forward networks and a tuple of (E, H) tensors for recurrent ones:
+(h, c) of the one LSTM, or (h, c) of the actor's then of the critic's when each head has a
+body of its own. The collector carries it across rollouts and zeroes it where an episode ends.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from a3c.config import Config, ModelConfig
 from a3c.distributions import action_head
 from a3c.torsos import atari_torso, init_linear, minatar_torso, mlp_torso
 
-RecurrentState = tuple[torch.Tensor, torch.Tensor] | None
+RecurrentState = tuple[torch.Tensor, ...] | None
 
 
 def _mlp(in_dim: int, hidden_sizes: list[int], out_dim: int, out_gain: float) -> nn.Sequential:
