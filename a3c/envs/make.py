@@ -7,7 +7,7 @@ from gymnasium.wrappers import RecordEpisodeStatistics
 
 from a3c.config import EnvConfig
 from a3c.envs.atari import is_ale_id, make_atari_env, register_atari
-from a3c.envs.minatar import is_minatar_id, make_minatar_env, register_minatar
+from a3c.envs.minatar import ChannelsFirstFloat, is_minatar_id, register_minatar
 from a3c.envs.wrappers import HideObservation
 
 
@@ -30,14 +30,18 @@ def make_env(env_cfg: EnvConfig, seed: int) -> gym.Env:
     if uses_atari_preprocessing(env_cfg):
         env = make_atari_env(env_cfg.id, env_cfg.atari, env_cfg.max_episode_steps)
     elif is_minatar_id(env_cfg.id):
-        env = RecordEpisodeStatistics(make_minatar_env(env_cfg.id, env_cfg.max_episode_steps))
+        env = RecordEpisodeStatistics(ChannelsFirstFloat(_gym_make(env_cfg.id, env_cfg.max_episode_steps)))
     else:
-        # The passive checker runs on every step; validate() already checked the spaces once.
-        kwargs = {"disable_env_checker": True}
-        if env_cfg.max_episode_steps is not None:
-            kwargs["max_episode_steps"] = env_cfg.max_episode_steps
-        env = RecordEpisodeStatistics(gym.make(env_cfg.id, **kwargs))
+        env = RecordEpisodeStatistics(_gym_make(env_cfg.id, env_cfg.max_episode_steps))
     if env_cfg.hide_obs:
         env = HideObservation(env, list(env_cfg.hide_obs))
     env.action_space.seed(seed)
     return env
+
+
+def _gym_make(env_id: str, max_episode_steps: int | None) -> gym.Env:
+    # The passive checker runs on every step; validate() already checked the spaces once.
+    kwargs = {"disable_env_checker": True}
+    if max_episode_steps is not None:
+        kwargs["max_episode_steps"] = max_episode_steps
+    return gym.make(env_id, **kwargs)

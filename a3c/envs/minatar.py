@@ -29,10 +29,3 @@ class ChannelsFirstFloat(gym.ObservationWrapper):
 
     def observation(self, observation: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(observation.transpose(2, 0, 1), dtype=np.float32)
-
-
-def make_minatar_env(env_id: str, max_episode_steps: int | None) -> gym.Env:
-    kwargs = {"disable_env_checker": True}
-    if max_episode_steps is not None:
-        kwargs["max_episode_steps"] = max_episode_steps
-    return ChannelsFirstFloat(gym.make(env_id, **kwargs))
