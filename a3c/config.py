@@ -104,6 +104,21 @@ class TrainConfig:
     max_bad_updates: int = 100  # NaN/inf updates skipped before the run stops with an error
     log_every_updates: int = 50  # per worker: loss means and SPS go out this often
     progress: bool = True
+    eval_every_steps: int = 0  # greedy evaluation of the global model this often (0 = off); best_policy.pt
+    eval_episodes: int = 10
+
+
+@dataclass
+class EvalConfig:
+    """`a3c-eval`'s own options (eval.*); not part of a training run's config."""
+
+    episodes: int = 10
+    greedy: bool = True  # argmax (or the Gaussian's mean) action; false samples from the policy
+    # Episode i plays in a fresh env seeded seed + i, apart from training's seeds (train.seed * 10_000 + ...)
+    seed: int = 1_000_000
+    # Also read a resume checkpoint (checkpoint.pt) as a policy: it is a pickle, so loading it
+    # runs whatever code the file holds. Only for files you trust, e.g. runs older than policy.pt.
+    trust_checkpoint: bool = False
 
 
 @dataclass
@@ -193,6 +208,8 @@ def validate_settings(cfg: Config) -> None:
     require(train.checkpoint_every_steps >= 0, "train.checkpoint_every_steps", train.checkpoint_every_steps, "an integer >= 0 (0: only at the end)")
     require(train.max_bad_updates >= 0, "train.max_bad_updates", train.max_bad_updates, "an integer >= 0")
     require(train.log_every_updates >= 1, "train.log_every_updates", train.log_every_updates, "an integer >= 1")
+    require(train.eval_every_steps >= 0, "train.eval_every_steps", train.eval_every_steps, "an integer >= 0 (0 = off)")
+    require(train.eval_episodes >= 1, "train.eval_episodes", train.eval_episodes, "an integer >= 1")
     require(cfg.logger.backend in LOGGER_BACKENDS, "logger.backend", cfg.logger.backend, f"one of {', '.join(LOGGER_BACKENDS)}")
     require(
         cfg.logger.mode in ("online", "offline", "disabled"),
@@ -209,6 +226,11 @@ def validate_settings(cfg: Config) -> None:
     require(cfg.env.clip_reward > 0, "env.clip_reward", cfg.env.clip_reward, "a bound > 0 on normalized rewards")
     require(all(i >= 0 for i in cfg.env.hide_obs), "env.hide_obs", list(cfg.env.hide_obs),
            "indices >= 0 of the flat observation")
+
+
+def validate_eval(options: EvalConfig) -> None:
+    require(options.episodes >= 1, "eval.episodes", options.episodes, "an integer >= 1")
+    require(options.seed >= 0, "eval.seed", options.seed, "an integer >= 0")
 
 
 def _validate_model(model: ModelConfig) -> None:

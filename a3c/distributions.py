@@ -22,6 +22,10 @@ class CategoricalHead:
     def sample(self, logits: torch.Tensor) -> torch.Tensor:
         return torch.multinomial(torch.softmax(logits, dim=-1), 1).squeeze(-1)
 
+    def mode(self, logits: torch.Tensor) -> torch.Tensor:
+        """The most probable action: what a greedy evaluation plays."""
+        return logits.argmax(dim=-1)
+
     def log_prob(self, logits: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
         return torch.log_softmax(logits, dim=-1).gather(-1, actions.long().unsqueeze(-1)).squeeze(-1)
 
@@ -46,6 +50,10 @@ class GaussianHead:
     def sample(self, output: torch.Tensor) -> torch.Tensor:
         mean, std = self._mean_std(output)
         return mean + std * torch.randn_like(mean)
+
+    def mode(self, output: torch.Tensor) -> torch.Tensor:
+        """The mean action: what a greedy evaluation plays."""
+        return self._mean_std(output)[0]
 
     def log_prob(self, output: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
         mean, std = self._mean_std(output)

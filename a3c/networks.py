@@ -56,6 +56,11 @@ class ActorCriticBase(nn.Module):
         actor_out, _, state = self(obs, state)
         return self.head.sample(actor_out), state
 
+    def act_greedy(self, obs: torch.Tensor, state: RecurrentState = None) -> tuple[torch.Tensor, RecurrentState]:
+        """The policy's most probable action (argmax, or the Gaussian's mean), and the next state."""
+        actor_out, _, state = self(obs, state)
+        return self.head.mode(actor_out), state
+
     def unroll(self, obs: torch.Tensor, state: RecurrentState, dones: torch.Tensor):
         """Outputs for every step of a (T, E) rollout, flattened to (T * E, ...). A feed-forward
         network needs no state and no order: one batched forward does it."""

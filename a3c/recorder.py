@@ -19,6 +19,8 @@ EPISODIC_LENGTH = "charts/episodic_length"
 SPS = "charts/sps"
 # "Solved" as gymnasium and the RL Zoo define it: the mean return of the last 100 episodes.
 SOLVE_WINDOW = 100
+EVAL_MEAN_RETURN = "eval/mean_return"  # greedy episodes of the global model (train.eval_every_steps)
+EVAL_STD_RETURN = "eval/std_return"
 LOSS_NAMES = {"policy": "losses/policy", "value": "losses/value", "entropy": "losses/entropy"}
 
 
@@ -36,6 +38,8 @@ class RunRecorder:
         self.recent_steps: deque[int] = deque(maxlen=SOLVE_WINDOW)
         self.solved_at_step: int | None = None
         self.solved_at_seconds: float | None = None
+        self.eval_last: dict | None = None  # {"global_step", "mean_return"} of periodic evaluation
+        self.eval_best: dict | None = None
         self._loss_reports: dict[int, Report] = {}  # per worker, until log_every_updates is reached
         self.metrics_file = open(run_dir / "metrics.jsonl", "a", encoding="utf-8")
         self.progress = tqdm(
@@ -46,7 +50,8 @@ class RunRecorder:
     def state(self) -> dict:
         return {"global_step": self.global_step, "episodes": self.episodes, "bad_updates": self.bad_updates,
                 "recent_returns": list(self.recent_returns), "recent_steps": list(self.recent_steps), "solved_at_step": self.solved_at_step,
-                "solved_at_seconds": self.solved_at_seconds, "wall_seconds": self.wall_seconds}
+                "solved_at_seconds": self.solved_at_seconds, "wall_seconds": self.wall_seconds,
+                "eval_last": self.eval_last, "eval_best": self.eval_best}
 
     def restore(self, state: dict) -> None:
         """Go on from a checkpoint: counters, the solved window, and the clock."""
@@ -55,6 +60,7 @@ class RunRecorder:
         self.recent_steps.extend(state["recent_steps"])
         self.solved_at_step, self.solved_at_seconds = state["solved_at_step"], state["solved_at_seconds"]
         self.start = time.monotonic() - state["wall_seconds"]
+        self.eval_last, self.eval_best = state.get("eval_last"), state.get("eval_best")  # older checkpoints: none
         self.progress.update(self.global_step)
 
     @property
@@ -76,6 +82,13 @@ class RunRecorder:
         pending.merge(report)
         if pending.updates >= self.cfg.train.log_every_updates:
             self._write_losses(self._loss_reports.pop(report.worker))
+
+    def record_eval(self, step: int, values: dict) -> None:
+        """One periodic evaluation: eval/mean_return and eval/std_return at the step it played."""
+        self._write(step, values)
+        self.eval_last = {"global_step": step, "mean_return": values[EVAL_MEAN_RETURN]}
+        if self.eval_best is None or self.eval_last["mean_return"] > self.eval_best["mean_return"]:
+            self.eval_best = self.eval_last
 
     def _write_losses(self, report: Report) -> None:
         sps = self.global_step / max(self.wall_seconds, 1e-9)
@@ -139,6 +152,9 @@ class RunRecorder:
             "solved_at_step": self.solved_at_step,
             "solved_at_seconds": self.solved_at_seconds,
             "stop_reason": stop_reason,
+            "eval_last_mean_return": self.eval_last["mean_return"] if self.eval_last else None,
+            "eval_best_mean_return": self.eval_best["mean_return"] if self.eval_best else None,
+            "eval_best_at_step": self.eval_best["global_step"] if self.eval_best else None,
         }
 
     def close(self) -> None:

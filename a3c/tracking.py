@@ -21,6 +21,9 @@ class Tracker:
     def summary(self, values: dict) -> None:
         pass
 
+    def log_policy(self, path: Path, config: dict) -> None:
+        pass
+
     def finish(self, exit_code: int = 0) -> None:
         pass
 
@@ -56,6 +59,17 @@ class WandbTracker(Tracker):
 
     def summary(self, values: dict) -> None:
         self._guard(lambda: self._run.summary.update(values))
+
+    def log_policy(self, path: Path, config: dict) -> None:
+        """The policy file as a W&B artifact of type model (offline runs keep it for `wandb sync`)."""
+        import wandb
+
+        def log() -> None:
+            artifact = wandb.Artifact(f"policy-{self._run.id}", type="model", metadata=flatten(config))
+            artifact.add_file(str(path))
+            self._run.log_artifact(artifact, aliases=["latest", "final"])
+
+        self._guard(log)
 
     def finish(self, exit_code: int = 0) -> None:
         self._guard(lambda: self._run.finish(exit_code=exit_code))

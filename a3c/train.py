@@ -16,6 +16,8 @@ from a3c import checkpoint as ckpt
 from a3c.config import Config
 from a3c.envs import make_env
 from a3c.envs.normalize import make_normalizer
+from a3c.evaluate import PeriodicEvaluator, evaluator_process
+from a3c.policy_file import POLICY_NAME, save_policy
 from a3c.recorder import RunRecorder
 from a3c.shared_optim import make_optimizer
 from a3c.stopping import StopRequest
@@ -48,6 +50,8 @@ class Run:
         self.recorder = RunRecorder(run_dir, cfg, self.tracker)
         if self.resumed:
             self.recorder.restore(self.resumed["recorder"])
+        best = self.recorder.eval_best
+        self.evaluator = PeriodicEvaluator(cfg, run_dir, self.recorder.global_step, best and best["mean_return"])
         self.stop = StopRequest()
         self.learners: list[Learner] = []  # in-process modes only
         every = cfg.train.checkpoint_every_steps
@@ -80,6 +84,20 @@ class Run:
             "wandb_run_id": self.tracker.run_id, "config": asdict(self.cfg),
         })
 
+    def save_policy(self) -> Path:
+        path = self.run_dir / POLICY_NAME
+        save_policy(path, self.model, self.cfg, self.normalizer_state(), self.recorder.global_step)
+        return path
+
+    def normalizer_state(self) -> dict | None:
+        return self.normalizer.state_dict() if self.normalizer is not None else None
+
+    def evaluate_if_due(self) -> None:
+        """In-process modes: nothing else writes the model while it plays."""
+        step = self.recorder.global_step
+        if self.evaluator.due(step):
+            self.recorder.record_eval(step, self.evaluator.evaluate(self.model, self.normalizer_state(), step))
+
     def stop_reason(self) -> str | None:
         """Why to stop now, or None; saves a checkpoint when one is due."""
         if (failure := self.recorder.failure()) is not None:
@@ -111,6 +129,7 @@ def run(cfg: Config, run_dir: Path) -> dict:
         summary = state.recorder.summary(stop_reason)
         (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         state.save()
+        state.tracker.log_policy(state.save_policy(), asdict(cfg))
         for learner in state.learners:
             learner.close()
         state.tracker.summary(summary)
@@ -146,6 +165,7 @@ def _run_in_process(state: Run) -> str:
             report = Report(learner.index, global_step)
             report.add(global_step, result)
             state.recorder.record(report)
+            state.evaluate_if_due()
     return reason
 
 
@@ -168,6 +188,15 @@ def _run_hogwild(state: Run) -> str:
         )
         for i in range(state.cfg.workers.count)
     ]
+    if state.cfg.train.eval_every_steps:
+        # A process of its own: playing episodes neither stalls a worker nor the parent's
+        # draining of the queue. It reads the shared model, as the workers do.
+        workers.append(ctx.Process(
+            target=evaluator_process,
+            args=(state.cfg, state.run_dir, state.model, normalizer, step_counter, stop_event, queue,
+                  state.evaluator.best_mean),
+            name="evaluator", daemon=True,
+        ))
     for worker in workers:
         worker.start()
     try:
@@ -187,7 +216,7 @@ def _watch(workers: list, queue, state: Run) -> str:
             raise RunFailed(f"{dead[0].name} died with exit code {dead[0].exitcode}")
         if (reason := state.stop_reason()) is not None:
             return reason
-        if all(w.exitcode == 0 for w in workers):
+        if all(w.exitcode == 0 for w in workers if w.name != "evaluator"):
             return "workers finished"
 
 
@@ -197,10 +226,13 @@ def _consume(queue, recorder: RunRecorder, timeout: float) -> None:
         message = queue.get(timeout=timeout)
         while True:
             if isinstance(message, tuple) and message[0] == "error":
-                _, index, error, trace = message
+                _, name, error, trace = message
                 print(trace, file=sys.stderr)
-                raise RunFailed(f"worker-{index} failed: {error}")
-            recorder.record(message)
+                raise RunFailed(f"{name} failed: {error}")
+            if isinstance(message, tuple) and message[0] == "eval":
+                recorder.record_eval(*message[1:])
+            else:
+                recorder.record(message)
             message = queue.get_nowait()
     except queue_module.Empty:
         pass

@@ -153,5 +153,5 @@ def hogwild_worker(index: int, cfg: Config, global_model, shared_optim_state, no
             queue.put(report)  # the steps since the last report count too, in the summary and on resume
         learner.close()
     except BaseException as err:  # noqa: BLE001 - the parent must hear about every death
-        queue.put(("error", index, f"{type(err).__name__}: {err}", traceback.format_exc()))
+        queue.put(("error", f"worker-{index}", f"{type(err).__name__}: {err}", traceback.format_exc()))
         raise SystemExit(1) from err

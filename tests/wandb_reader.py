@@ -54,6 +54,7 @@ class OfflineRun:
     history: list = field(default_factory=list)
     step_metrics: dict = field(default_factory=dict)  # metric name or glob -> its x axis
     summary: dict = field(default_factory=dict)
+    artifacts: list = field(default_factory=list)  # (name, type, metadata, file paths, aliases)
 
 
 def _item_key(item) -> str:
@@ -76,6 +77,10 @@ def read_offline_run(run_dir: Path) -> OfflineRun:
             run.history.append({_item_key(i): json.loads(i.value_json) for i in record.history.item if i.value_json})
         elif kind == "metric":
             run.step_metrics[record.metric.name or record.metric.glob_name] = record.metric.step_metric
+        elif kind == "artifact":
+            a = record.artifact
+            run.artifacts.append((a.name, a.type, json.loads(a.metadata or "{}"),
+                                  [entry.path for entry in a.manifest.contents], list(a.aliases)))
         elif kind == "summary":
             run.summary.update({_item_key(i): json.loads(i.value_json) for i in record.summary.update})
     return run
