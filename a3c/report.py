@@ -28,6 +28,7 @@ class Run:
     summary: dict
     curve_steps: np.ndarray  # global_step of each finished episode
     curve_returns: np.ndarray  # its return
+    final_eval: float | None = None  # eval.json's mean return: a3c-eval's episodes of the final policy
 
 
 @dataclass
@@ -60,7 +61,9 @@ def load_run(run_dir: Path) -> Run:
                 returns.append(row["charts/episodic_return"])
     # Hogwild workers report in batches, so lines arrive a little out of step order.
     order = np.argsort(np.asarray(steps, dtype=float), kind="stable")
-    return Run(run_dir, config, summary, np.asarray(steps, dtype=float)[order], np.asarray(returns, dtype=float)[order])
+    final_eval = json.loads((run_dir / "eval.json").read_text())["mean_return"] if (run_dir / "eval.json").exists() else None
+    return Run(run_dir, config, summary, np.asarray(steps, dtype=float)[order], np.asarray(returns, dtype=float)[order],
+               final_eval)
 
 
 def varying_keys(runs: list[Run]) -> list[str]:
@@ -103,6 +106,8 @@ def setting_row(setting: Setting, seed: int = 0) -> dict:
     finals = np.array([r.summary["mean_return_last_100"] for r in setting.runs if r.summary["mean_return_last_100"] is not None])
     solved = [r for r in setting.runs if r.summary["solved_at_step"] is not None]
     low, high = stats.bootstrap_ci(finals, seed=seed) if len(finals) else (float("nan"), float("nan"))
+    evals = np.array([r.final_eval for r in setting.runs if r.final_eval is not None])
+    eval_low, eval_high = stats.bootstrap_ci(evals, seed=seed) if len(evals) else (float("nan"), float("nan"))
     return {
         "setting": setting.label,
         "seeds": len(setting.runs),
@@ -114,6 +119,10 @@ def setting_row(setting: Setting, seed: int = 0) -> dict:
         "median_steps_to_target": _median([r.summary["solved_at_step"] for r in solved]),
         "median_seconds_to_target": _median([r.summary["solved_at_seconds"] for r in solved]),
         "sps": float(np.mean([r.summary["sps"] for r in setting.runs])),
+        "eval_runs": len(evals),
+        "eval_return_mean": float(evals.mean()) if len(evals) else float("nan"),
+        "eval_ci95_low": eval_low,
+        "eval_ci95_high": eval_high,
     }
 
 

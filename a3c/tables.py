@@ -25,11 +25,22 @@ def _number(value, digits: int = 1) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def _cells(row: dict) -> list[str]:
+# Shown when a3c-eval has played the final policy of some runs (eval.json in their directories).
+EVAL_COLUMN = ("final policy, a3c-eval (mean ± 95% CI)", None)
+
+
+def _columns(rows: list[dict]) -> list[tuple]:
+    return COLUMNS[:3] + [EVAL_COLUMN] + COLUMNS[3:] if any(row.get("eval_runs") for row in rows) else COLUMNS
+
+
+def _cells(row: dict, columns: list[tuple]) -> list[str]:
     cells = []
-    for header, key in COLUMNS:
+    for header, key in columns:
         if header.startswith("final return"):
             cells.append(f"{_number(row['final_return_mean'])} [{_number(row['ci95_low'])}, {_number(row['ci95_high'])}]")
+        elif header.startswith("final policy"):
+            interval = f"{_number(row['eval_return_mean'])} [{_number(row['eval_ci95_low'])}, {_number(row['eval_ci95_high'])}]"
+            cells.append(interval if row["eval_runs"] == row["seeds"] else f"{interval} ({row['eval_runs']} runs)")
         elif header == "reached target":
             cells.append(f"{row['solved']}/{row['seeds']}")
         else:
@@ -38,18 +49,20 @@ def _cells(row: dict) -> list[str]:
 
 
 def markdown(rows: list[dict]) -> str:
-    headers = [header for header, _ in COLUMNS]
+    columns = _columns(rows)
+    headers = [header for header, _ in columns]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(_cells(row)) + " |" for row in rows]
+    lines += ["| " + " | ".join(_cells(row, columns)) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
 def latex(rows: list[dict]) -> str:
     escape = lambda text: text.replace("_", r"\_").replace("%", r"\%").replace("±", r"$\pm$")  # noqa: E731
-    lines = [r"\begin{tabular}{l" + "r" * (len(COLUMNS) - 1) + "}", r"\toprule"]
-    lines.append(" & ".join(escape(header) for header, _ in COLUMNS) + r" \\")
+    columns = _columns(rows)
+    lines = [r"\begin{tabular}{l" + "r" * (len(columns) - 1) + "}", r"\toprule"]
+    lines.append(" & ".join(escape(header) for header, _ in columns) + r" \\")
     lines.append(r"\midrule")
-    lines += [" & ".join(escape(cell) for cell in _cells(row)) + r" \\" for row in rows]
+    lines += [" & ".join(escape(cell) for cell in _cells(row, columns)) + r" \\" for row in rows]
     lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines) + "\n"
 
