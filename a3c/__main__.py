@@ -18,11 +18,10 @@ CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="train")
 def main(cfg: DictConfig) -> float | None:
-    config: Config = OmegaConf.to_object(cfg)
-    from a3c.validate import validate  # gymnasium loads only once the config has composed
+    from a3c.validate import validated_config  # gymnasium loads only once the config has composed
 
     try:
-        validate(config)
+        config: Config = validated_config(cfg)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
