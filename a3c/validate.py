@@ -33,14 +33,13 @@ def check_known_keys(node: DictConfig, prefix: str = "") -> None:
     add the key (its own hint for a misspelt one), and to_object would then drop it silently."""
     schema = OmegaConf.get_type(node)
     fields = [field.name for field in dataclasses.fields(schema)]
-    for key in node.keys():
+    for key, child in node.items_ex(resolve=False):
         if key not in fields:
             close = difflib.get_close_matches(str(key), fields, n=1)
             hint = f"; did you mean {prefix}{close[0]}?" if close else ""
             value = OmegaConf.to_container(node, resolve=False)[key]
             where = f"{prefix.rstrip('.')} has" if prefix else "the config has"
             raise ConfigError(f"{prefix}{key}={value!r} is not allowed: {where} no such key{hint}")
-        child = node[key]
         if isinstance(child, DictConfig) and dataclasses.is_dataclass(OmegaConf.get_type(child)):
             check_known_keys(child, f"{prefix}{key}.")
 
