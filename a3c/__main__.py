@@ -1,31 +1,62 @@
 """`a3c-train` / `python -m a3c`: compose the config, validate it, train."""
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from a3c import CONF_DIR
 from a3c.config import Config, ConfigError, register_configs
+from a3c.hooks import clear_failure, record_failure
 from a3c.sweep import tracking_names
 
 register_configs()
-# An absolute path: relative ones resolve as a Python package when run as a console script.
-CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
+log = logging.getLogger(__name__)
 
 
-@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="train")
+class JobFailed(Exception):
+    """This run cannot give results: the message is the one line the user gets."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="train")
 def main(cfg: DictConfig) -> float | None:
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    if HydraConfig.get().mode != RunMode.MULTIRUN:
+        try:
+            return train_job(cfg, run_dir)
+        except JobFailed as failure:
+            print(f"error: {failure}", file=sys.stderr)
+            sys.exit(failure.exit_code)
+    # One job of a sweep: whatever it fails with fails only itself; the launcher goes on with
+    # the rest, and the end of the sweep lists the failures (a3c/hooks.py).
+    clear_failure(run_dir)
+    try:
+        return train_job(cfg, run_dir)
+    except JobFailed as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        record_failure(run_dir, str(failure))
+    except Exception as err:  # noqa: BLE001 - a bug in one job must not cost the others
+        log.exception("the job failed")  # the traceback goes to the job's log
+        record_failure(run_dir, f"{type(err).__name__}: {err} (the traceback is in the job's log)")
+    return None
+
+
+def train_job(cfg: DictConfig, run_dir: Path) -> float | None:
     from a3c.validate import validated_config  # gymnasium loads only once the config has composed
 
     try:
         config: Config = validated_config(cfg)
     except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
-    run_dir = Path(HydraConfig.get().runtime.output_dir)
+        raise JobFailed(str(err), exit_code=2) from None
     group, name = tracking_names(config.algo.name, config.train.seed)
     config.logger.group = config.logger.group or group
     config.logger.name = config.logger.name or name
@@ -37,14 +68,12 @@ def main(cfg: DictConfig) -> float | None:
     try:
         summary = train.run(config, run_dir)
     except CheckpointError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
+        raise JobFailed(str(err), exit_code=2) from None
     except KeyboardInterrupt:  # a second Ctrl-C: no checkpoint of this moment
         print(f"\ninterrupted at once: results up to the last checkpoint are in {run_dir}", file=sys.stderr)
         sys.exit(130)
     except train.RunFailed as err:
-        print(f"error: {err}; partial results and a checkpoint are in {run_dir}", file=sys.stderr)
-        sys.exit(1)
+        raise JobFailed(f"{err}; partial results and a checkpoint are in {run_dir}", exit_code=1) from None
     if summary["stop_reason"] == train.INTERRUPTED:  # Ctrl-C or SIGTERM (preemption)
         print(f"interrupted: results and a checkpoint to resume from are in {run_dir}", file=sys.stderr)
         sys.exit(130)

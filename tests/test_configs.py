@@ -58,7 +58,7 @@ def test_in_between_ablations_are_one_override_away():
     validate(make_config("algo=reinforce", "algo.critic=v", "algo.value_coef=0.5"))  # REINFORCE with a V baseline
     validate(make_config("algo=a3c", "algo.entropy_coef=0"))
     validate(make_config("algo=ac_baseline", "workers=hogwild", "workers.count=4"))
-    validate(make_config("env.id=MountainCar-v0"))
+    validate(make_config("env=gym", "env.id=MountainCar-v0"))
     validate(make_config("env=atari", "env.id=ALE/Seaquest-v5"))  # any game
     validate(make_config("env=pong", "model=atari_cnn_lstm", "env.atari.terminal_on_life_loss=false"))
 
