@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 from pathlib import Path
 
@@ -35,6 +36,7 @@ def main(cfg: DictConfig) -> float | None:
             return train_job(cfg, run_dir)
         except JobFailed as failure:
             print(f"error: {failure}", file=sys.stderr)
+            remove_if_unused(run_dir)
             sys.exit(failure.exit_code)
     # One job of a sweep: whatever it fails with fails only itself; the launcher goes on with
     # the rest, and the end of the sweep lists the failures (a3c/hooks.py).
@@ -50,20 +52,40 @@ def main(cfg: DictConfig) -> float | None:
     return None
 
 
+def remove_if_unused(run_dir: Path) -> None:
+    """A run refused before it wrote anything leaves no directory (Hydra made it, with its log)."""
+    hydra_cfg = HydraConfig.get()
+    if {path.name for path in run_dir.iterdir()} <= {hydra_cfg.output_subdir, f"{hydra_cfg.job.name}.log"}:
+        shutil.rmtree(run_dir)
+        for parent in run_dir.parents:  # outputs/<date>/, if this run was its only one
+            if parent == Path.cwd() or not parent.is_relative_to(Path.cwd()) or any(parent.iterdir()):
+                break
+            parent.rmdir()
+
+
 def train_job(cfg: DictConfig, run_dir: Path) -> float | None:
-    from a3c.validate import validated_config  # gymnasium loads only once the config has composed
+    from a3c.validate import validate, validated_config  # gymnasium loads only once the config has composed
 
     try:
         config: Config = validated_config(cfg)
     except ConfigError as err:
         raise JobFailed(str(err), exit_code=2) from None
-    group, name = tracking_names(config.algo.name, config.train.seed)
-    config.logger.group = config.logger.group or group
-    config.logger.name = config.logger.name or name
-    OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
 
     from a3c import train  # torch and gymnasium load only once the config is known good
     from a3c.checkpoint import CheckpointError
+    from a3c.resume import resumed_config
+
+    try:
+        resumed = resumed_config(config, list(HydraConfig.get().overrides.task), run_dir)
+        if resumed is not config:
+            validate(resumed)  # the checkpoint's config against today's rules
+            config = resumed
+    except (CheckpointError, ConfigError) as err:
+        raise JobFailed(str(err), exit_code=2) from None
+    OmegaConf.save(OmegaConf.structured(config), run_dir / "config.yaml")
+    group, name = tracking_names(config.algo.name, config.train.seed)
+    config.logger.group = config.logger.group or group
+    config.logger.name = config.logger.name or name
 
     try:
         summary = train.run(config, run_dir)
