@@ -8,6 +8,7 @@ directory (record_failure) and the launcher goes on with the rest.
 """
 from __future__ import annotations
 
+import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -18,7 +19,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from a3c.config import ConfigError
+from a3c.config import ConfigError, require
 
 FAILED_NAME = "failed.txt"
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
@@ -32,6 +33,7 @@ class Preflight(Callback):
         from a3c.preflight import check_job, resource_warnings  # gymnasium: only once Hydra has composed
 
         try:
+            check_writable("hydra.run.dir", Path(config.hydra.run.dir))
             cfg = check_job(config)
         except ConfigError as err:
             _refuse([f"error: {err}"])
@@ -49,6 +51,10 @@ class Preflight(Callback):
         if jobs is None:
             return  # another sweeper chooses its jobs as it goes: each job checks itself
         self.jobs = len(jobs)
+        try:
+            check_writable("hydra.sweep.dir", Path(config.hydra.sweep.dir))
+        except ConfigError as err:
+            _refuse([f"error: {err}"])
         loader = GlobalHydra.instance().config_loader()
         errors: dict[str, list[int]] = defaultdict(list)
         warnings: list[str] = []
@@ -87,6 +93,13 @@ def sweep_jobs(config: DictConfig) -> list[list[str]] | None:
     arguments += OmegaConf.to_container(config.hydra.overrides.task)
     parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
     return BasicSweeper.split_arguments(parser.parse_overrides(arguments), None)[0]
+
+
+def check_writable(key: str, directory: Path) -> None:
+    """Hydra would fail creating it with a chain of tracebacks."""
+    existing = next(path for path in (directory, *directory.parents) if path.exists())
+    require(existing.is_dir() and os.access(existing, os.W_OK | os.X_OK), key, str(directory),
+            f"a directory this user can create and write ({existing} is not a writable directory)")
 
 
 def record_failure(job_dir: Path, message: str) -> None:

@@ -75,3 +75,11 @@ def test_more_hogwild_workers_than_cores_are_warned_of(tmp_path):
         cwd=tmp_path, capture_output=True, text=True, timeout=300, preexec_fn=lambda: os.sched_setaffinity(0, one_core))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "warning: workers.count=2 Hogwild processes on 1 cores" in result.stderr
+
+
+def test_a_run_directory_that_cannot_be_created_is_one_clear_line(tmp_path):
+    (tmp_path / "a_file").write_text("")
+    result = run_cli(f"hydra.run.dir={tmp_path / 'a_file' / 'run'}", "logger=off", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (f"error: hydra.run.dir='{tmp_path / 'a_file' / 'run'}' is not allowed: a directory "
+                                     f"this user can create and write ({tmp_path / 'a_file'} is not a writable directory)")
