@@ -196,6 +196,9 @@ def validate_settings(cfg: Config) -> None:
     require(algo.lr_schedule in LR_SCHEDULES, "algo.lr_schedule", algo.lr_schedule, f"one of {', '.join(LR_SCHEDULES)}")
     require(algo.entropy_coef >= 0, "algo.entropy_coef", algo.entropy_coef, "a coefficient >= 0")
     require(algo.value_coef >= 0, "algo.value_coef", algo.value_coef, "a coefficient >= 0")
+    # The critic learns only through value_coef * critic_loss: at 0 it stays at its init.
+    require(algo.value_coef > 0 or algo.critic == "none", "algo.value_coef", algo.value_coef,
+            f"> 0 when algo.critic={algo.critic} (at 0 the critic never learns; algo.critic=none has none)")
     require(algo.max_grad_norm >= 0, "algo.max_grad_norm", algo.max_grad_norm, ">= 0 (0 disables clipping)")
     require(0 < algo.rmsprop_alpha < 1, "algo.rmsprop_alpha", algo.rmsprop_alpha, "a decay in (0, 1)")
     require(algo.optimizer_eps > 0, "algo.optimizer_eps", algo.optimizer_eps, "a value > 0")
@@ -203,6 +206,8 @@ def validate_settings(cfg: Config) -> None:
     require(workers.mode in WORKER_MODES, "workers.mode", workers.mode, f"one of {', '.join(WORKER_MODES)}")
     require(workers.count >= 1, "workers.count", workers.count, "an integer >= 1")
     require(workers.envs_per_worker >= 1, "workers.envs_per_worker", workers.envs_per_worker, "an integer >= 1")
+    # numpy and gymnasium take only unsigned seeds (a negative one fails deep in env.reset).
+    require(train.seed >= 0, "train.seed", train.seed, "an integer >= 0")
     require(train.total_steps >= 1, "train.total_steps", train.total_steps, "an integer >= 1")
     require(train.max_minutes > 0, "train.max_minutes", train.max_minutes, "minutes > 0")
     require(train.checkpoint_every_steps >= 0, "train.checkpoint_every_steps", train.checkpoint_every_steps, "an integer >= 0 (0: only at the end)")

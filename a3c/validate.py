@@ -2,7 +2,11 @@
 live in config.py; the ones here need the env itself (its spaces), so they sit above both."""
 from __future__ import annotations
 
+import dataclasses
+import difflib
+
 import gymnasium as gym
+from omegaconf import DictConfig, OmegaConf
 
 from a3c.config import IMAGE_ARCHS, Config, ConfigError, EnvConfig, ModelConfig, require, validate_settings
 from a3c.envs import make_env, register_env
@@ -14,6 +18,30 @@ def validate(cfg: Config) -> None:
     """Raises ConfigError, whose message names the key, the value and what is allowed."""
     validate_settings(cfg)
     _validate_env(cfg.env, cfg.algo.critic, cfg.model)
+
+
+def validated_config(composed: DictConfig) -> Config:
+    """The typed config of a composed one (without its `hydra` node), checked. Raises ConfigError."""
+    check_known_keys(composed)
+    config: Config = OmegaConf.to_object(composed)
+    validate(config)
+    return config
+
+
+def check_known_keys(node: DictConfig, prefix: str = "") -> None:
+    """Refuse keys the schema lacks. Hydra refuses `algo.entropy=0.1` but lets `+algo.entropy=0.1`
+    add the key (its own hint for a misspelt one), and to_object would then drop it silently."""
+    schema = OmegaConf.get_type(node)
+    fields = [field.name for field in dataclasses.fields(schema)]
+    for key, child in node.items_ex(resolve=False):
+        if key not in fields:
+            close = difflib.get_close_matches(str(key), fields, n=1)
+            hint = f"; did you mean {prefix}{close[0]}?" if close else ""
+            value = OmegaConf.to_container(node, resolve=False)[key]
+            where = f"{prefix.rstrip('.')} has" if prefix else "the config has"
+            raise ConfigError(f"{prefix}{key}={value!r} is not allowed: {where} no such key{hint}")
+        if isinstance(child, DictConfig) and dataclasses.is_dataclass(OmegaConf.get_type(child)):
+            check_known_keys(child, f"{prefix}{key}.")
 
 
 def _validate_env(env_cfg: EnvConfig, critic: str, model: ModelConfig) -> None:

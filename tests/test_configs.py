@@ -55,10 +55,10 @@ def test_a2c_brings_synchronous_workers_unless_told_otherwise():
 
 
 def test_in_between_ablations_are_one_override_away():
-    validate(make_config("algo=reinforce", "algo.critic=v"))  # REINFORCE with a V baseline
+    validate(make_config("algo=reinforce", "algo.critic=v", "algo.value_coef=0.5"))  # REINFORCE with a V baseline
     validate(make_config("algo=a3c", "algo.entropy_coef=0"))
     validate(make_config("algo=ac_baseline", "workers=hogwild", "workers.count=4"))
-    validate(make_config("env.id=MountainCar-v0"))
+    validate(make_config("env=gym", "env.id=MountainCar-v0"))
     validate(make_config("env=atari", "env.id=ALE/Seaquest-v5"))  # any game
     validate(make_config("env=pong", "model=atari_cnn_lstm", "env.atari.terminal_on_life_loss=false"))
 
@@ -109,6 +109,8 @@ def test_the_pendulum_preset_is_the_zoo_setting():
         ("env=pong env.normalize_obs=true", "env.normalize_obs=True is not allowed: false for ALE/Pong-v5's image observations"),
         ("env.clip_reward=0", "env.clip_reward=0.0 is not allowed: a bound > 0 on normalized rewards"),
         ("algo=ac_q algo.gae_lambda=0.9", "algo.gae_lambda=0.9 is not allowed: 1.0 when algo.critic=q"),
+        ("train.seed=-1", "train.seed=-1 is not allowed: an integer >= 0"),
+        ("algo=reinforce algo.critic=q", "algo.value_coef=0.0 is not allowed: > 0 when algo.critic=q (at 0 the critic never learns"),
     ],
 )
 def test_validate_names_key_value_and_what_is_allowed(override, message):
@@ -133,6 +135,10 @@ def test_reinforce_cannot_bootstrap_without_a_critic():
         ("algo=nonsense", ["Could not find 'algo/nonsense'", "Available options in 'algo':", "ac_baseline"]),
         ("workers.count=abc", ["Value 'abc' of type 'str' could not be converted to Integer", "full_key: workers.count"]),
         ("algo.n_stepz=3", ["Key 'n_stepz' not in 'AlgoConfig'"]),
+        # Hydra's hint for a misspelt key adds it; the schema still refuses it.
+        ("+algo.entropy=0.1", ["error: algo.entropy=0.1 is not allowed: algo has no such key; did you mean algo.entropy_coef?"]),
+        ("+foo=3", ["error: foo=3 is not allowed: the config has no such key"]),
+        ("train.seed=-1", ["error: train.seed=-1 is not allowed: an integer >= 0"]),
     ],
 )
 def test_bad_input_on_the_command_line_fails_before_training(tmp_path, override, expected):

@@ -65,11 +65,28 @@ def test_a_damaged_checkpoint_gets_a_clear_error(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_resuming_a_different_experiment_is_refused(tmp_path):
+def test_resuming_with_no_other_override_continues_the_same_experiment(tmp_path):
+    first = run_cli("algo=reinforce", *SERIAL, "train.total_steps=1000", f"hydra.run.dir={tmp_path / 'first'}", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    result = run_cli(f"train.resume={tmp_path / 'first'}", "train.total_steps=2000", f"hydra.run.dir={tmp_path / 'run'}",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert (summary["algo"], summary["workers_mode"], summary["global_step"] >= 2000) == ("reinforce", "serial", True)
+    assert not (tmp_path / "run" / "wandb").exists()  # logger=off, as the checkpoint's run had it
+
+
+def test_resuming_a_different_experiment_is_refused_naming_every_change(tmp_path):
     train.run(make_config(*SERIAL, "train.total_steps=200"), tmp_path / "first")
-    result = run_cli(*SERIAL, "algo.lr=0.01", f"train.resume={tmp_path / 'first'}", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    resume = [f"train.resume={tmp_path / 'first'}", f"hydra.run.dir={tmp_path / 'run'}"]
+    result = run_cli("algo.lr=0.01", "algo.gamma=0.9", "train.total_steps=400", *resume, cwd=tmp_path)
     assert result.returncode == 2
-    assert "was trained with algo.lr=0.0007, this run has algo.lr=0.01" in result.stderr
+    assert ("was trained with algo.lr=0.0007, algo.gamma=0.99; this run has algo.lr=0.01, algo.gamma=0.9; "
+            "only budgets and logging may change on resume") in result.stderr
+    result = run_cli("env=acrobot", *resume, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "was trained on CartPole-v1, this run asks for Acrobot-v1: another env is another experiment" in result.stderr
+    assert not (tmp_path / "run").exists()
 
 
 WRITER = """

@@ -1,0 +1,85 @@
+"""Through the real CLI: a refused run leaves nothing behind, a sweep is checked whole before
+its first job, a job that fails at run time fails only itself, and risky setups are warned of."""
+import json
+import os
+import subprocess
+import sys
+
+from a3c.validate import validate
+
+from conftest import make_config, run_cli
+
+TINY = ["workers=serial", "train.total_steps=2000", "train.progress=false", "logger=off"]
+
+
+def test_a_refused_run_leaves_no_directory_behind(tmp_path):
+    result = run_cli("algo.gamma=1.5", "logger=off", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: algo.gamma=1.5 is not allowed: a discount in (0, 1]"
+    assert list(tmp_path.iterdir()) == []  # no outputs/<date>/<time>-a3c-cartpole/
+
+
+def test_a_sweep_with_one_bad_value_fails_before_any_job_starts(tmp_path):
+    sweep = tmp_path / "sweep"
+    result = run_cli("-m", "algo.gamma=0.99,1.5,0.9", *TINY, f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "error: algo.gamma=1.5 is not allowed: a discount in (0, 1] (job 1 of 3)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not sweep.exists()
+
+
+def test_a_job_that_fails_at_run_time_fails_only_itself(tmp_path):
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    sweep = tmp_path / "sweep"
+    result = run_cli("-m", f"train.resume=null,{damaged},null", *TINY, f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    assert result.returncode == 1
+    assert [json.loads((sweep / job / "summary.json").read_text())["global_step"] for job in ("0", "2")] == [2000, 2000]
+    assert not (sweep / "1" / "summary.json").exists()
+    assert f"error: 1 of 3 jobs failed:\n  {sweep / '1'}: train.resume='{damaged / 'checkpoint.pt'}' is not a readable checkpoint" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (sweep / "0" / "a3c-train.log").exists()  # Hydra's log, named after the app
+
+
+def test_an_env_id_under_another_tasks_preset_is_refused_saying_what_to_use(tmp_path):
+    result = run_cli("env.id=MountainCar-v0", "logger=off", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: env.id='MountainCar-v0' is not allowed: CartPole-v1 with env=cartpole, whose run name, target and "
+        "tuned settings are CartPole-v1's; for MountainCar-v0 use env=mountain_car")
+    result = run_cli("env.id=MountainCarContinuous-v0", "logger=off", cwd=tmp_path)
+    assert "for MountainCarContinuous-v0 use env=gym env.id=MountainCarContinuous-v0" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_generic_gym_preset_is_named_after_its_id_and_untuned():
+    cfg = make_config("env=gym", "env.id=MountainCarContinuous-v0")
+    validate(cfg)
+    assert (cfg.env.name, cfg.env.target_return) == ("MountainCarContinuous-v0", None)
+    assert cfg.algo.entropy_coef == 0.01  # A3C's own: conf/tuned/a3c_cartpole.yaml is CartPole's
+
+
+def test_a_sweep_preset_without_multirun_warns_that_it_runs_one_job(tmp_path):
+    result = run_cli("+experiment=entropy", *TINY, f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert ("warning: this config sweeps algo.entropy_coef, train.seed (hydra.sweeper.params), which only a "
+            "multirun does: add -m to run the sweep") in result.stderr
+
+
+def test_more_hogwild_workers_than_cores_are_warned_of(tmp_path):
+    one_core = {min(os.sched_getaffinity(0))}
+    result = subprocess.run(  # the default run's 2 workers on a process allowed one core
+        [sys.executable, "-m", "a3c", "train.total_steps=2000", "train.progress=false", "logger=off",
+         f"hydra.run.dir={tmp_path / 'run'}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, preexec_fn=lambda: os.sched_setaffinity(0, one_core))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "warning: workers.count=2 Hogwild processes on 1 cores" in result.stderr
+
+
+def test_a_run_directory_that_cannot_be_created_is_one_clear_line(tmp_path):
+    (tmp_path / "a_file").write_text("")
+    result = run_cli(f"hydra.run.dir={tmp_path / 'a_file' / 'run'}", "logger=off", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (f"error: hydra.run.dir='{tmp_path / 'a_file' / 'run'}' is not allowed: a directory "
+                                     f"this user can create and write ({tmp_path / 'a_file'} is not a writable directory)")
