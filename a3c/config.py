@@ -116,6 +116,7 @@ class EvalConfig:
     greedy: bool = True  # argmax (or the Gaussian's mean) action; false samples from the policy
     # Episode i plays in a fresh env seeded seed + i, apart from training's seeds (train.seed * 10_000 + ...)
     seed: int = 1_000_000
+    video: bool = False  # film every episode to <policy's directory>/videos/seed-<env seed>-episode-0.mp4
     # Also read a resume checkpoint (checkpoint.pt) as a policy: it is a pickle, so loading it
     # runs whatever code the file holds. Only for files you trust, e.g. runs older than policy.pt.
     trust_checkpoint: bool = False

@@ -23,6 +23,7 @@ from a3c.config import Config, ConfigError, EvalConfig, validate_eval
 from a3c.policy_file import POLICY_NAME, PolicyFileError, load_policy
 
 EVAL_NAME = "eval.json"
+VIDEO_DIR = "videos"
 CHECKPOINT_NAME = "checkpoint.pt"  # a3c.checkpoint's; not imported: it pulls in torch before the input is checked
 
 
@@ -55,12 +56,19 @@ def evaluate_path(path: Path, overrides: list[str]) -> int:
 
     torch.set_num_threads(1)
     torch.manual_seed(options.seed)  # eval.greedy=false samples actions
+    videos = policy_path.parent / VIDEO_DIR if options.video else None
     try:
-        outcomes = play_episodes(model, cfg, payload["normalizer"], options.episodes, options.greedy, options.seed)
+        outcomes = play_episodes(model, cfg, payload["normalizer"], options.episodes, options.greedy, options.seed, videos)
     except EvalError as err:
         raise ConfigError(str(err)) from None
     result = {"policy": str(policy_path), "env_id": cfg.env.id, "global_step": payload["global_step"],
               "greedy": options.greedy, "seed": options.seed, "env_overrides": env_overrides, **summarize(outcomes)}
+    if videos is not None:
+        from a3c.tracking import log_videos
+
+        films = [videos / f"seed-{options.seed + i}-episode-0.mp4" for i in range(options.episodes)]
+        result["videos"] = [str(path) for path in films]
+        result["wandb_run_id"] = log_videos(policy_path.parent, cfg, films, payload["global_step"])
     out = policy_path.parent / EVAL_NAME
     out.write_text(json.dumps(result, indent=2) + "\n")
     kind = "greedy" if options.greedy else "sampled"

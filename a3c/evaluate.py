@@ -45,12 +45,14 @@ def frozen_normalizer(env_cfg: EnvConfig, gamma: float, state: dict | None) -> N
 
 @torch.no_grad()
 def play_episodes(model: ActorCriticBase, cfg: Config, normalizer_state: dict | None, episodes: int,
-                  greedy: bool, seed: int) -> list[tuple[float, int]]:
-    """(return, length) of each episode; episode i plays in an env seeded seed + i."""
+                  greedy: bool, seed: int, video_dir: Path | None = None) -> list[tuple[float, int]]:
+    """(return, length) of each episode; episode i plays in an env seeded seed + i, filmed to
+    video_dir/seed-<seed + i>-episode-0.mp4 if video_dir is given."""
     outcomes: list[tuple[float, int]] = []
     for first in range(0, episodes, MAX_PARALLEL_EPISODES):
         seeds = list(range(seed + first, seed + min(episodes, first + MAX_PARALLEL_EPISODES)))
-        envs = EnvBatch(cfg.env, seeds, frozen_normalizer(cfg.env, cfg.algo.gamma, normalizer_state))
+        videos = [video_dir / f"seed-{s}" for s in seeds] if video_dir is not None else None
+        envs = EnvBatch(cfg.env, seeds, frozen_normalizer(cfg.env, cfg.algo.gamma, normalizer_state), videos)
         try:
             outcomes += _play_one_episode_each(model, envs, greedy)
         finally:

@@ -93,6 +93,26 @@ def _flat_config(cfg: Config) -> dict:
     return flatten(asdict(cfg))
 
 
+def log_videos(run_dir: Path, cfg: Config, videos: list[Path], step: int) -> str | None:
+    """a3c-eval's videos into the W&B run of the run that trained the policy (same run id, its
+    logger's mode: offline by default), under eval/video at the policy's step. Returns the run
+    id, or None when there is no W&B run to add to or W&B fails (the MP4s stay on disk)."""
+    runs = sorted(run_dir.glob("wandb/*run-*_*-*"))  # (offline-)run-<date>_<time>-<id>; not latest-run
+    if not runs or not videos or cfg.logger.backend == "off" or cfg.logger.mode == "disabled":
+        return None
+    run_id = runs[-1].name.rsplit("-", 1)[-1]
+    try:
+        import wandb
+
+        with wandb.init(id=run_id, resume="allow", project=cfg.logger.project, entity=cfg.logger.entity,
+                        mode=cfg.logger.mode, dir=str(run_dir), settings=wandb.Settings(console="off", silent=True)) as run:
+            run.log({"eval/video": [wandb.Video(str(path), format="mp4") for path in videos], "global_step": step})
+    except Exception as err:  # noqa: BLE001 - the videos are on disk either way
+        print(f"warning: W&B could not take the videos ({type(err).__name__}: {err})", file=sys.stderr)
+        return None
+    return run_id
+
+
 def make_tracker(cfg: Config, run_dir: Path, resume_id: str | None = None) -> Tracker:
     """resume_id: the W&B run of a checkpoint, so that a resumed run's curves go on in it."""
     if cfg.logger.backend == "off" or cfg.logger.mode == "disabled":

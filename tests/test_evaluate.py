@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from conftest import run_cli
-from wandb_reader import read_offline_run
+from wandb_reader import read_offline_run, read_offline_run_file
 
 from a3c.checkpoint import load_checkpoint
 from a3c.eval_cli import trained_config
@@ -170,3 +170,25 @@ def test_hogwild_evaluates_in_a_process_of_its_own_and_wandb_keeps_the_policy_ar
     (name, kind, metadata, files, aliases), = run.artifacts
     assert (kind, files, metadata["env.id"]) == ("model", ["policy.pt"], "CartPole-v1")
     assert name == f"policy-{run.run_id}" and "final" in aliases
+
+
+def test_eval_video_films_each_episode_whole_and_adds_them_to_the_runs_wandb_run(tmp_path):
+    run_dir = tmp_path / "run"
+    result = run_cli("workers=serial", "train.progress=false", "train.total_steps=2000", f"hydra.run.dir={run_dir}",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    result = run_eval(str(run_dir), "eval.video=true", "eval.episodes=2", cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    written = json.loads((run_dir / "eval.json").read_text())
+    import imageio.v2 as imageio
+
+    for path, length in zip(written["videos"], written["lengths"]):
+        reader = imageio.get_reader(path)
+        assert reader.count_frames() in (length, length + 1)  # every step, and maybe the first frame
+        reader.close()
+    videos_run = [p for p in run_dir.glob("wandb/offline-run-*/run-*.wandb")]
+    assert len(videos_run) == 2  # training's, then the videos' under the same run id
+    runs = [read_offline_run_file(path) for path in videos_run]
+    assert {run.run_id for run in runs} == {written["wandb_run_id"]}
+    logged = [row for run in runs for row in run.history if "eval/video/count" in row]
+    assert [(row["eval/video/count"], row["global_step"]) for row in logged] == [(2, written["global_step"])]

@@ -8,6 +8,10 @@ import pytest
 import torch
 
 from a3c import train
+from a3c.envs import make_env
+from a3c.evaluate import play_episodes
+from a3c.networks import build_model
+from a3c.policy_file import load_policy
 
 from conftest import make_config
 
@@ -26,6 +30,21 @@ def test_actor_critic_with_a_v_critic_reaches_195(tmp_path, algo):
     summary = train_serial(tmp_path, f"algo={algo}", "train.target_return=195", "train.seed=1")
     assert summary["solved_at_step"] is not None, summary
     assert summary["mean_return_last_100"] >= 195
+
+
+def test_a_policy_trained_to_solve_cartpole_scores_475_greedily(tmp_path):
+    train_serial(tmp_path, "algo=a3c", "train.seed=1")  # to the env's own target, 475
+    policy = load_policy(tmp_path / "policy.pt")
+    cfg = make_config(*BUDGET, "algo=a3c", "train.seed=1")
+    model = build_model(cfg, *_spaces(cfg))
+    model.load_state_dict(policy["model"])
+    returns = [r for r, _ in play_episodes(model, cfg, policy["normalizer"], episodes=10, greedy=True, seed=1_000_000)]
+    assert sum(returns) / len(returns) >= 475, returns
+
+
+def _spaces(cfg):
+    env = make_env(cfg.env, seed=0)
+    return env.observation_space, env.action_space
 
 
 def test_reinforce_clearly_beats_a_random_policy(tmp_path):

@@ -62,8 +62,12 @@ def _item_key(item) -> str:
 
 
 def read_offline_run(run_dir: Path) -> OfflineRun:
-    """run_dir: a Hydra run directory holding wandb/offline-run-*/run-*.wandb."""
+    """run_dir: a Hydra run directory holding one wandb/offline-run-*/run-*.wandb."""
     (path,) = run_dir.glob("wandb/offline-run-*/run-*.wandb")
+    return read_offline_run_file(path)
+
+
+def read_offline_run_file(path: Path) -> OfflineRun:
     run = OfflineRun()
     for record in read_records(path):
         kind = record.WhichOneof("record_type")

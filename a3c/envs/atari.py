@@ -58,16 +58,19 @@ class TerminalOnLifeLoss(gym.Wrapper):
         return obs, info
 
 
-def make_atari_env(env_id: str, atari: AtariConfig, max_episode_steps: int | None) -> gym.Env:
+def make_atari_env(env_id: str, atari: AtariConfig, max_episode_steps: int | None, wrap_base=None) -> gym.Env:
     """ALE env -> (frame_stack, screen_size, screen_size) uint8 observations.
 
     RecordEpisodeStatistics sits below the life-loss and clipping wrappers, so the episode it
     reports (info["episode"]) is a whole game with its real, unclipped score. max_episode_steps
     counts agent steps, as everywhere else; ALE v5 itself truncates a game at 108,000 frames.
-    The ALE ids must be registered first (make_env does it).
+    The ALE ids must be registered first (make_env does it). wrap_base (e.g. a video recorder)
+    goes around the raw emulator, under all preprocessing.
     """
     env = gym.make(env_id, frameskip=1, repeat_action_probability=atari.repeat_action_probability,
-                   disable_env_checker=True)
+                   disable_env_checker=True, render_mode="rgb_array" if wrap_base else None)
+    if wrap_base is not None:
+        env = wrap_base(env)
     env = AtariPreprocessing(env, noop_max=atari.noop_max, frame_skip=atari.frame_skip,
                              screen_size=atari.screen_size, terminal_on_life_loss=False, grayscale_obs=True)
     if max_episode_steps is not None:

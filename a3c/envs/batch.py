@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -32,8 +33,10 @@ class EnvBatch:
     whole batch at once); the episodes it reports keep the env's own returns.
     """
 
-    def __init__(self, env_cfg: EnvConfig, seeds: list[int], normalizer: Normalizer | None = None):
-        self.envs = [make_env(env_cfg, seed) for seed in seeds]
+    def __init__(self, env_cfg: EnvConfig, seeds: list[int], normalizer: Normalizer | None = None,
+                 videos: list[Path] | None = None):
+        """videos: per env, where to film its first episode (evaluation only; see make_env)."""
+        self.envs = [make_env(env_cfg, seed, video) for seed, video in zip(seeds, videos or [None] * len(seeds))]
         self.normalizer = normalizer
         self.observation_space = self.envs[0].observation_space
         self.action_space = self.envs[0].action_space
