@@ -12,14 +12,14 @@ WINDOW = 100  # the same window as "solved"
 GRID_POINTS = 100
 
 
-def running_mean_at(steps: np.ndarray, returns: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """Mean return of the last WINDOW episodes finished by each grid step (NaN before any).
+def running_mean_at(steps: np.ndarray, returns: np.ndarray, grid: np.ndarray, window: int = WINDOW) -> np.ndarray:
+    """Mean return of the last `window` episodes finished by each grid step (NaN before any).
 
     After a run's last episode (e.g. it stopped once solved) its last value carries on.
     """
     cumulative = np.concatenate([[0.0], np.cumsum(returns)])
     ends = np.searchsorted(steps, grid, side="right")
-    starts = np.maximum(ends - WINDOW, 0)
+    starts = np.maximum(ends - window, 0)
     counts = ends - starts
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(counts > 0, (cumulative[ends] - cumulative[starts]) / counts, np.nan)
@@ -27,7 +27,7 @@ def running_mean_at(steps: np.ndarray, returns: np.ndarray, grid: np.ndarray) ->
 
 def setting_curve(runs: list, grid: np.ndarray, seed: int = 0):
     """(mean, low, high) over the runs of one setting on the grid."""
-    values = np.stack([running_mean_at(r.curve_steps, r.curve_returns, grid) for r in runs])
+    values = np.stack([running_mean_at(r.curve_steps, r.curve_returns, grid, r.curve_window) for r in runs])
     mean = values.mean(axis=0)
     if len(runs) < 2:
         return mean, mean, mean
@@ -56,7 +56,7 @@ def plot_curves(settings: list, path: Path, title: str) -> None:
             line, = axes.plot(grid, mean, label=f"{setting.label} (n={len(setting.runs)})")
             axes.fill_between(grid, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
         axes.set_xlabel("global_step (env steps, all workers)")
-        axes.set_ylabel(f"mean return of the last {WINDOW} episodes")
+        axes.set_ylabel(_y_label(env_settings[0].runs[0].metric))
         axes.set_title(f"{env_id}: {title}" if len(by_env) > 1 else title)
         axes.grid(alpha=0.3)
         axes.legend(fontsize=7, loc="best")
@@ -80,14 +80,18 @@ def plot_final_vs(settings: list, key: str, path: Path, title: str) -> None:
         groups.setdefault(label, []).extend(setting.runs)
     for label, runs in groups.items():
         x = [run.config[key] for run in runs]
-        y = [run.summary["mean_return_last_100"] for run in runs]
+        y = [run.final for run in runs]
         axes.scatter(x, y, label=f"{label} (n={len(runs)})", alpha=0.75)
     axes.set_xscale("log")
     axes.set_xlabel(key)
-    axes.set_ylabel(f"final score: mean return of the last {WINDOW} episodes")
+    axes.set_ylabel(f"final score: {_y_label(runs[0].metric)}")
     axes.set_title(title)
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8, loc="best")
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+def _y_label(metric: str) -> str:
+    return f"mean return of the last {WINDOW} episodes" if metric == "train" else "mean return of a greedy evaluation"

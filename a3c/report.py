@@ -21,14 +21,32 @@ from a3c.config import flatten
 IGNORED_KEYS = ("train.seed", "train.progress", "logger.", "train.log_every_updates")
 
 
+# What a report measures: "train", the returns of training episodes (the final score is the
+# mean of the last 100); "eval", the greedy evaluations of train.eval_every_steps (the final
+# score is a3c-eval's eval.json where there is one, else the run's last evaluation).
+METRICS = ("train", "eval")
+
+
 @dataclass
 class Run:
     path: Path
     config: dict  # flattened: {"algo.n_steps": 5, ...}
     summary: dict
-    curve_steps: np.ndarray  # global_step of each finished episode
-    curve_returns: np.ndarray  # its return
+    curve_steps: np.ndarray  # global_step of each finished episode (of each evaluation, metric eval)
+    curve_returns: np.ndarray  # its return (mean return)
     final_eval: float | None = None  # eval.json's mean return: a3c-eval's episodes of the final policy
+    metric: str = "train"
+
+    @property
+    def final(self) -> float | None:
+        if self.metric == "train":
+            return self.summary["mean_return_last_100"]
+        return self.final_eval if self.final_eval is not None else self.summary.get("eval_last_mean_return")
+
+    @property
+    def curve_window(self) -> int:
+        """Points averaged into each curve value: 100 episodes, or one evaluation (itself a mean)."""
+        return 100 if self.metric == "train" else 1
 
 
 @dataclass
@@ -49,21 +67,22 @@ def _natural_key(path: Path) -> list:
     return [int(part) if part.isdigit() else part for part in path.parts]
 
 
-def load_run(run_dir: Path) -> Run:
+def load_run(run_dir: Path, metric: str = "train") -> Run:
     summary = json.loads((run_dir / "summary.json").read_text())
     config = flatten(yaml.safe_load((run_dir / "config.yaml").read_text()))
+    key = "charts/episodic_return" if metric == "train" else "eval/mean_return"
     steps, returns = [], []
     with open(run_dir / "metrics.jsonl", encoding="utf-8") as lines:
         for line in lines:
             row = json.loads(line)
-            if "charts/episodic_return" in row:
+            if key in row:
                 steps.append(row["global_step"])
-                returns.append(row["charts/episodic_return"])
+                returns.append(row[key])
     # Hogwild workers report in batches, so lines arrive a little out of step order.
     order = np.argsort(np.asarray(steps, dtype=float), kind="stable")
     final_eval = json.loads((run_dir / "eval.json").read_text())["mean_return"] if (run_dir / "eval.json").exists() else None
     return Run(run_dir, config, summary, np.asarray(steps, dtype=float)[order], np.asarray(returns, dtype=float)[order],
-               final_eval)
+               final_eval, metric)
 
 
 def varying_keys(runs: list[Run]) -> list[str]:
@@ -103,10 +122,11 @@ def group_settings(runs: list[Run]) -> tuple[list[str], list[Setting]]:
 
 
 def setting_row(setting: Setting, seed: int = 0) -> dict:
-    finals = np.array([r.summary["mean_return_last_100"] for r in setting.runs if r.summary["mean_return_last_100"] is not None])
+    finals = np.array([r.final for r in setting.runs if r.final is not None])
     solved = [r for r in setting.runs if r.summary["solved_at_step"] is not None]
     low, high = stats.bootstrap_ci(finals, seed=seed) if len(finals) else (float("nan"), float("nan"))
-    evals = np.array([r.final_eval for r in setting.runs if r.final_eval is not None])
+    # The column for a3c-eval's returns, beside training's; with metric eval they are the main one.
+    evals = np.array([r.final_eval for r in setting.runs if r.final_eval is not None and r.metric == "train"])
     eval_low, eval_high = stats.bootstrap_ci(evals, seed=seed) if len(evals) else (float("nan"), float("nan"))
     return {
         "setting": setting.label,
@@ -131,17 +151,19 @@ def _median(values: list) -> float | None:
 
 
 def build_report(paths: list[Path], out_dir: Path, fmt: str = "markdown", title: str | None = None,
-                 scatter_key: str | None = None) -> str:
+                 scatter_key: str | None = None, metric: str = "train") -> str:
     """Write table.<ext> and curves.png (and final_vs_<key>.png) into out_dir; return the table."""
     from a3c import curves, tables
 
     run_dirs = find_run_dirs(paths)
     if not run_dirs:
         raise SystemExit(f"error: no run directories (with summary.json) under {', '.join(map(str, paths))}")
-    runs = [load_run(run_dir) for run_dir in run_dirs]
+    runs = [load_run(run_dir, metric) for run_dir in run_dirs]
+    if metric == "eval" and not any(run.final is not None for run in runs):
+        raise SystemExit("error: --metric eval: no run has an evaluation (train.eval_every_steps, or a3c-eval's eval.json)")
     keys, settings = group_settings(runs)
     rows = [setting_row(setting) for setting in settings]
-    text = tables.FORMATS[fmt](rows)
+    text = tables.FORMATS[fmt](rows, metric)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"table.{ {'markdown': 'md', 'latex': 'tex', 'csv': 'csv'}[fmt] }").write_text(text)
     env_ids = sorted({run.summary["env_id"] for run in runs})
@@ -159,13 +181,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None, help="where table and curves.png go (default: the first path)")
     parser.add_argument("--format", choices=["markdown", "latex", "csv"], default="markdown")
     parser.add_argument("--title", default=None, help="title of the plots")
+    parser.add_argument("--metric", choices=METRICS, default="train",
+                        help="train: training episodes' returns (default); eval: greedy evaluations (eval.json, eval/mean_return)")
     parser.add_argument("--scatter", default=None, metavar="KEY",
                         help="also plot each run's final score against this config key (log axis), e.g. algo.lr")
     args = parser.parse_args(argv)
     missing = [str(p) for p in args.paths if not p.is_dir()]
     if missing:
         parser.error(f"not a directory: {', '.join(missing)}")
-    text = build_report(args.paths, args.out or args.paths[0], args.format, args.title, args.scatter)
+    text = build_report(args.paths, args.out or args.paths[0], args.format, args.title, args.scatter, args.metric)
     sys.stdout.write(text)
 
 

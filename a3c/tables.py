@@ -29,14 +29,16 @@ def _number(value, digits: int = 1) -> str:
 EVAL_COLUMN = ("final policy, a3c-eval (mean ± 95% CI)", None)
 
 
-def _columns(rows: list[dict]) -> list[tuple]:
+def _columns(rows: list[dict], metric: str) -> list[tuple]:
+    if metric == "eval":  # the final return is the evaluation's; training's stay in the other columns
+        return [("setting", "setting"), ("seeds", "seeds"), ("final greedy evaluation (mean ± 95% CI)", None)] + COLUMNS[3:]
     return COLUMNS[:3] + [EVAL_COLUMN] + COLUMNS[3:] if any(row.get("eval_runs") for row in rows) else COLUMNS
 
 
 def _cells(row: dict, columns: list[tuple]) -> list[str]:
     cells = []
     for header, key in columns:
-        if header.startswith("final return"):
+        if header.startswith(("final return", "final greedy")):
             cells.append(f"{_number(row['final_return_mean'])} [{_number(row['ci95_low'])}, {_number(row['ci95_high'])}]")
         elif header.startswith("final policy"):
             interval = f"{_number(row['eval_return_mean'])} [{_number(row['eval_ci95_low'])}, {_number(row['eval_ci95_high'])}]"
@@ -48,17 +50,17 @@ def _cells(row: dict, columns: list[tuple]) -> list[str]:
     return cells
 
 
-def markdown(rows: list[dict]) -> str:
-    columns = _columns(rows)
+def markdown(rows: list[dict], metric: str = "train") -> str:
+    columns = _columns(rows, metric)
     headers = [header for header, _ in columns]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(_cells(row, columns)) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
-def latex(rows: list[dict]) -> str:
+def latex(rows: list[dict], metric: str = "train") -> str:
     escape = lambda text: text.replace("_", r"\_").replace("%", r"\%").replace("±", r"$\pm$")  # noqa: E731
-    columns = _columns(rows)
+    columns = _columns(rows, metric)
     lines = [r"\begin{tabular}{l" + "r" * (len(columns) - 1) + "}", r"\toprule"]
     lines.append(" & ".join(escape(header) for header, _ in columns) + r" \\")
     lines.append(r"\midrule")
@@ -67,7 +69,7 @@ def latex(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def csv_text(rows: list[dict]) -> str:
+def csv_text(rows: list[dict], metric: str = "train") -> str:
     """Unrounded values, for further analysis."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0].keys()))

@@ -80,3 +80,34 @@ def test_report_on_a_real_two_setting_sweep(tmp_path):
     assert [row.split(" | ")[0:2] for row in rows] == [["| algo.n_steps=5", "2"], ["| algo.n_steps=20", "2"]]
     png = tmp_path / "report" / "curves.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def add_evaluations(path, periodic, final_policy=None):
+    """periodic: (global_step, eval/mean_return) lines; final_policy: a3c-eval's eval.json mean."""
+    with open(path / "metrics.jsonl", "a") as metrics:
+        metrics.writelines(json.dumps({"global_step": s, "eval/mean_return": r}) + "\n" for s, r in periodic)
+    summary = json.loads((path / "summary.json").read_text())
+    summary["eval_last_mean_return"] = periodic[-1][1] if periodic else None
+    (path / "summary.json").write_text(json.dumps(summary))
+    if final_policy is not None:
+        (path / "eval.json").write_text(json.dumps({"mean_return": final_policy}))
+
+
+def test_the_eval_metric_scores_runs_by_their_evaluations_and_a3c_evals_final_policy(tmp_path):
+    write_run(tmp_path / "runs" / "a", 0.0, 0, final=10.0)
+    write_run(tmp_path / "runs" / "b", 0.0, 1, final=20.0)
+    add_evaluations(tmp_path / "runs" / "a", [(50, 100.0), (100, 300.0)], final_policy=500.0)
+    add_evaluations(tmp_path / "runs" / "b", [(50, 200.0), (100, 400.0)])
+    runs = [load_run(d, "eval") for d in find_run_dirs([tmp_path / "runs"])]
+    assert [run.final for run in runs] == [500.0, 400.0]  # eval.json first, else the last evaluation
+    assert list(runs[1].curve_returns) == [200.0, 400.0] and runs[1].curve_window == 1
+    table = build_report([tmp_path / "runs"], tmp_path / "out", metric="eval")
+    assert "final greedy evaluation" in table and "| 450.0 [" in table
+    # The training metric keeps its final score and shows a3c-eval's beside it, for the runs that have one.
+    table = build_report([tmp_path / "runs"], tmp_path / "out")
+    assert "| 15.0 [" in table and "500.0 [500.0, 500.0] (1 runs)" in table
+
+
+def test_the_eval_metric_without_evaluations_is_one_clear_error(sweep, tmp_path):
+    with pytest.raises(SystemExit, match="no run has an evaluation"):
+        build_report([sweep], tmp_path / "out", metric="eval")
