@@ -26,9 +26,15 @@ class CheckpointError(ValueError):
     """A checkpoint that cannot be resumed: the message says which and why."""
 
 
-def save_checkpoint(path: Path, payload: dict) -> None:
+def save_atomically(path: Path, payload: dict) -> None:
+    """torch.save to a temp file, then a rename: the file is whole, or the old one stays."""
     tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
+    try:
+        with open(tmp, "wb") as file:  # a file object: a missing directory is an OSError, not torch's RuntimeError
+            torch.save(payload, file)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # half a file helps nobody; the last good checkpoint stays
+        raise
     os.replace(tmp, path)
 
 

@@ -9,13 +9,13 @@ unpickler that refuses every other type, so a tampered file is an error, never a
 """
 from __future__ import annotations
 
-import os
 import pickle
 from dataclasses import asdict
 from pathlib import Path
 
 import torch
 
+from a3c.checkpoint import save_atomically
 from a3c.config import Config
 
 POLICY_NAME = "policy.pt"  # the final policy of a run
@@ -37,9 +37,7 @@ def save_policy(path: Path, model: torch.nn.Module, cfg: Config, normalizer_stat
         "normalizer": normalizer_state,
         "global_step": int(global_step),
     }
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)  # a kill mid-write never leaves half a policy
+    save_atomically(path, payload)  # a kill mid-write never leaves half a policy
 
 
 def load_policy(path: Path) -> dict:

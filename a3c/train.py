@@ -76,7 +76,14 @@ class Run:
         return state
 
     def save(self) -> None:
-        ckpt.save_checkpoint(self.run_dir / ckpt.CHECKPOINT_NAME, {
+        """Raises RunFailed when the run directory cannot take it; the last good one stays."""
+        try:
+            self._save_checkpoint()
+        except OSError as err:
+            raise RunFailed(_write_failure(self.run_dir, err)) from None
+
+    def _save_checkpoint(self) -> None:
+        ckpt.save_atomically(self.run_dir / ckpt.CHECKPOINT_NAME, {
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
             "global_step": self.recorder.global_step, "recorder": self.recorder.state(),
             "rng": ckpt.rng_states(), "learners": ckpt.learner_states(self.learners),
@@ -110,7 +117,7 @@ class Run:
 
 
 def run(cfg: Config, run_dir: Path) -> dict:
-    """Train until solved or out of budget; write metrics.jsonl, summary.json, checkpoint.pt."""
+    """Train until solved or out of budget; write metrics.jsonl, summary.json, checkpoint.pt, policy.pt."""
     run_dir.mkdir(parents=True, exist_ok=True)
     state = Run(cfg, run_dir)
     stop_reason, exit_code = "error", 1
@@ -124,17 +131,42 @@ def run(cfg: Config, run_dir: Path) -> dict:
     except RunFailed as err:
         stop_reason = str(err)
         raise
+    except OSError as err:  # metrics.jsonl: the disk filled up, or the directory went away
+        stop_reason = _write_failure(run_dir, err)
+        raise RunFailed(stop_reason) from None
     finally:
-        state.recorder.close()
-        summary = state.recorder.summary(stop_reason)
-        (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-        state.save()
-        state.tracker.log_policy(state.save_policy(), asdict(cfg))
-        for learner in state.learners:
-            learner.close()
-        state.tracker.summary(summary)
-        state.tracker.finish(exit_code)
+        summary, write_failure = _finish(state, stop_reason, exit_code)
+    if write_failure is not None:
+        raise RunFailed(write_failure)
     return summary
+
+
+def _finish(state: Run, stop_reason: str, exit_code: int) -> tuple[dict, str | None]:
+    """Write what the run leaves, each file on its own: one that cannot be written costs only
+    itself. Returns the summary and the first write failure (None if all went well)."""
+    cfg, run_dir = state.cfg, state.run_dir
+    summary = state.recorder.summary(stop_reason)
+    writes = (
+        state.recorder.close,
+        lambda: (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n"),
+        state.save,
+        lambda: state.tracker.log_policy(state.save_policy(), asdict(cfg)),
+    )
+    failure = None
+    for write in writes:
+        try:
+            write()
+        except (OSError, RunFailed) as err:
+            failure = failure or (str(err) if isinstance(err, RunFailed) else _write_failure(run_dir, err))
+    for learner in state.learners:
+        learner.close()
+    state.tracker.summary(summary)
+    state.tracker.finish(exit_code if failure is None else 1)
+    return summary, failure
+
+
+def _write_failure(run_dir: Path, err: OSError) -> str:
+    return f"cannot write to the run directory {run_dir} ({err.strerror or err}); files written before stay"
 
 
 def _build_global_parts(cfg: Config):

@@ -66,3 +66,32 @@ def test_a_killed_worker_stops_the_run_within_seconds_naming_it(tmp_path):
     assert seconds < 10
     assert re.search(r"error: worker-[01] died with exit code -9", stderr), stderr[-2000:]
     assert re.fullmatch(r"worker-[01] died with exit code -9", json.loads((run_dir / "summary.json").read_text())["stop_reason"])
+
+
+def test_a_run_directory_that_stops_taking_writes_ends_the_run_with_one_line_keeping_the_last_checkpoint(tmp_path, monkeypatch):
+    import errno
+
+    import pytest
+    import torch
+
+    from a3c import checkpoint, train
+    from conftest import make_config
+
+    saves = []
+
+    def disk_full_after_the_first_checkpoint(path, payload):
+        if saves:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        saves.append(payload["global_step"])
+        original_save(path, payload)
+
+    original_save = checkpoint.save_atomically
+    monkeypatch.setattr(checkpoint, "save_atomically", disk_full_after_the_first_checkpoint)
+    cfg = make_config("workers=serial", "logger=off", "train.progress=false", "train.total_steps=20000",
+                      "train.checkpoint_every_steps=2000", "train.stop_at_target=false")
+    with pytest.raises(train.RunFailed, match="No space left on device"):
+        train.run(cfg, tmp_path)
+    kept = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
+    assert kept["global_step"] == saves[0] < 4000  # the first checkpoint, whole; the run stopped at the second
+    assert not (tmp_path / "checkpoint.pt.tmp").exists()
+    assert (tmp_path / "metrics.jsonl").read_text() and json.loads((tmp_path / "summary.json").read_text())["global_step"] < 4000 + 1000

@@ -92,11 +92,11 @@ def test_resuming_a_different_experiment_is_refused_naming_every_change(tmp_path
 WRITER = """
 import sys, torch
 from pathlib import Path
-from a3c.checkpoint import save_checkpoint
+from a3c.checkpoint import save_atomically
 path = Path(sys.argv[1])
 i = 0
 while True:
-    save_checkpoint(path, {"model": {"w": torch.full((4_000_000,), float(i))}, "optimizer": {}, "global_step": i, "config": {}})
+    save_atomically(path, {"model": {"w": torch.full((4_000_000,), float(i))}, "optimizer": {}, "global_step": i, "config": {}})
     i += 1
     print(i, flush=True)
 """
