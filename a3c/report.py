@@ -14,11 +14,18 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from omegaconf import OmegaConf
 
 from a3c import stats
-from a3c.config import flatten
+from a3c.config import Config, flatten
 
-IGNORED_KEYS = ("train.seed", "train.progress", "logger.", "train.log_every_updates")
+# Keys that say how a run was carried out, not what was tried: its seed, budgets, where it
+# resumed from, logging, progress, checkpoints, failure allowance and periodic evaluation. Runs
+# that differ only there are one setting, and a label never names them.
+NOT_A_SETTING = (
+    "train.seed", "train.total_steps", "train.max_minutes", "train.resume", "train.progress",
+    "train.log_every_updates", "train.checkpoint_every_steps", "train.max_bad_updates", "train.eval_", "logger.",
+)
 
 
 # What a report measures: "train", the returns of training episodes (the final score is the
@@ -86,10 +93,13 @@ def load_run(run_dir: Path, metric: str = "train") -> Run:
 
 
 def varying_keys(runs: list[Run]) -> list[str]:
-    keys = sorted(set().union(*(run.config.keys() for run in runs)))
+    """The keys that define an experiment and differ between runs. A key the schema lacks did
+    nothing (an old run's `+foo=1`, accepted before such keys were refused): no label names it."""
+    schema_keys = set(flatten(OmegaConf.to_container(OmegaConf.structured(Config))))
+    keys = sorted(set().union(*(run.config.keys() for run in runs)) & schema_keys)
     return [
         key for key in keys
-        if not key.startswith(IGNORED_KEYS) and len({json.dumps(run.config.get(key)) for run in runs}) > 1
+        if not key.startswith(NOT_A_SETTING) and len({json.dumps(run.config.get(key)) for run in runs}) > 1
     ]
 
 

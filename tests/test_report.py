@@ -10,9 +10,11 @@ from a3c.report import build_report, find_run_dirs, group_settings, load_run, ma
 from conftest import run_cli
 
 
-def write_run(path, entropy_coef, seed, final, solved_at=None, episodes=((10, 20.0), (30, 40.0))):
+def write_run(path, entropy_coef, seed, final, solved_at=None, episodes=((10, 20.0), (30, 40.0)), config_extra=None):
     path.mkdir(parents=True)
     config = {"algo": {"name": "a3c", "entropy_coef": entropy_coef, "lr": 7e-4}, "train": {"seed": seed}, "logger": {"name": f"x{seed}"}}
+    for section, values in (config_extra or {}).items():
+        config[section] = {**config.get(section, {}), **values} if isinstance(values, dict) else values
     (path / "config.yaml").write_text(yaml.safe_dump(config))
     summary = {"env_id": "CartPole-v1", "global_step": 100, "mean_return_last_100": final, "sps": 1000.0 + seed,
                "solved_at_step": solved_at, "solved_at_seconds": None if solved_at is None else solved_at / 10}
@@ -38,6 +40,23 @@ def test_runs_group_by_the_keys_that_vary_except_the_seed(sweep):
     keys, settings = group_settings([load_run(d) for d in find_run_dirs([sweep])])
     assert keys == ["algo.entropy_coef"]
     assert sorted((s.label, len(s.runs)) for s in settings) == [("algo.entropy_coef=0.0", 8), ("algo.entropy_coef=0.01", 2)]
+
+
+def test_labels_name_only_the_keys_that_define_an_experiment(tmp_path):
+    # Two runs per entropy coefficient that differ in everything about how they ran: budgets, a
+    # resume path, progress, checkpoints, periodic evaluation, and a key the schema lacks.
+    how_they_ran = [
+        {"train": {"total_steps": 1000, "max_minutes": 5, "resume": None, "progress": True,
+                   "checkpoint_every_steps": 100, "eval_every_steps": 0, "eval_episodes": 10}},
+        {"train": {"total_steps": 3000, "max_minutes": 60, "resume": "outputs/run", "progress": False,
+                   "checkpoint_every_steps": 0, "eval_every_steps": 500, "eval_episodes": 3}, "foo": 1},
+    ]
+    for entropy_coef in (0.0, 0.01):
+        for seed, config_extra in enumerate(how_they_ran):
+            write_run(tmp_path / "runs" / f"{entropy_coef}-{seed}", entropy_coef, seed, 10.0, config_extra=config_extra)
+    keys, settings = group_settings([load_run(d) for d in find_run_dirs([tmp_path / "runs"])])
+    assert keys == ["algo.entropy_coef"]
+    assert [(s.label, len(s.runs)) for s in settings] == [("algo.entropy_coef=0.0", 2), ("algo.entropy_coef=0.01", 2)]
 
 
 def test_table_values_match_the_known_numbers(sweep):
