@@ -134,14 +134,14 @@ def group_settings(runs: list[Run]) -> tuple[list[str], list[Setting]]:
 def setting_row(setting: Setting, seed: int = 0) -> dict:
     finals = np.array([r.final for r in setting.runs if r.final is not None])
     solved = [r for r in setting.runs if r.summary["solved_at_step"] is not None]
-    low, high = stats.bootstrap_ci(finals, seed=seed) if len(finals) else (float("nan"), float("nan"))
+    mean, low, high = _mean_and_ci(finals, seed)
     # The column for a3c-eval's returns, beside training's; with metric eval they are the main one.
     evals = np.array([r.final_eval for r in setting.runs if r.final_eval is not None and r.metric == "train"])
-    eval_low, eval_high = stats.bootstrap_ci(evals, seed=seed) if len(evals) else (float("nan"), float("nan"))
+    eval_mean, eval_low, eval_high = _mean_and_ci(evals, seed)
     return {
         "setting": setting.label,
         "seeds": len(setting.runs),
-        "final_return_mean": float(finals.mean()) if len(finals) else float("nan"),
+        "final_return_mean": mean,
         "ci95_low": low,
         "ci95_high": high,
         "final_return_iqm": stats.iqm(finals) if len(finals) else float("nan"),
@@ -150,10 +150,18 @@ def setting_row(setting: Setting, seed: int = 0) -> dict:
         "median_seconds_to_target": _median([r.summary["solved_at_seconds"] for r in solved]),
         "sps": float(np.mean([r.summary["sps"] for r in setting.runs])),
         "eval_runs": len(evals),
-        "eval_return_mean": float(evals.mean()) if len(evals) else float("nan"),
+        "eval_return_mean": eval_mean,
         "eval_ci95_low": eval_low,
         "eval_ci95_high": eval_high,
     }
+
+
+def _mean_and_ci(values: np.ndarray, seed: int) -> tuple:
+    """Mean and 95% bootstrap CI; no interval (None) from fewer than two values, where it
+    would only repeat the one value."""
+    if len(values) < 2:
+        return (float(values[0]) if len(values) else float("nan")), None, None
+    return (float(values.mean()), *stats.bootstrap_ci(values, seed=seed))
 
 
 def _median(values: list) -> float | None:

@@ -1,4 +1,6 @@
 """a3c-report on run directories with known numbers, and on a real tiny sweep."""
+import csv
+import io
 import json
 
 import numpy as np
@@ -78,10 +80,26 @@ def test_markdown_latex_and_csv(sweep, tmp_path):
     markdown = build_report([sweep], tmp_path / "md")
     assert "| algo.entropy_coef=0.01 | 2 | 5.0 [5.0, 5.0] | 5.0 | 0/2 | — | — | 1,000 |" in markdown
     latex = build_report([sweep], tmp_path / "tex", fmt="latex")
-    assert latex.startswith(r"\begin{tabular}") and r"algo.entropy\_coef=0.01 & 2 & 5.0 [5.0, 5.0]" in latex
+    assert r"\begin{tabular}" in latex and r"algo.entropy\_coef=0.01 & 2 & 5.0 [5.0, 5.0]" in latex
     csv_text = build_report([sweep], tmp_path / "csv", fmt="csv")
     assert csv_text.splitlines()[0].startswith("setting,seeds,final_return_mean,ci95_low,ci95_high")
     assert (tmp_path / "tex" / "table.tex").exists() and (tmp_path / "csv" / "curves.png").stat().st_size > 0
+
+
+def test_one_seed_has_no_interval_and_every_header_says_what_its_cells_hold(tmp_path):
+    write_run(tmp_path / "runs" / "a0", 0.0, 0, final=39.18333)
+    write_run(tmp_path / "runs" / "b0", 0.01, 0, final=5.0)
+    write_run(tmp_path / "runs" / "b1", 0.01, 1, final=7.25)
+    markdown = build_report([tmp_path / "runs"], tmp_path / "md")
+    assert markdown.startswith("| setting | seeds | final return, mean [95% CI] | IQM |")
+    assert "| algo.entropy_coef=0.0 | 1 | 39.2 | 39.2 | 0/1 |" in markdown  # not 39.2 [39.2, 39.2]
+    assert "| algo.entropy_coef=0.01 | 2 | 6.1 [5.0, 7.2] |" in markdown
+    latex = build_report([tmp_path / "runs"], tmp_path / "tex", fmt="latex")
+    assert latex.startswith("% ") and r"\usepackage{booktabs}" in latex.splitlines()[0]
+    assert r"final return, mean [95\% CI]" in latex and r"algo.entropy\_coef=0.0 & 1 & 39.2 & 39.2 & 0/1 & --- & --- & 1,000" in latex
+    rows = list(csv.DictReader(io.StringIO(build_report([tmp_path / "runs"], tmp_path / "csv", fmt="csv"))))
+    assert (rows[0]["final_return_mean"], rows[0]["ci95_low"], rows[0]["ci95_high"]) == ("39.18", "", "")
+    assert (rows[1]["final_return_mean"], rows[1]["ci95_low"], rows[1]["sps"]) == ("6.12", "5.0", "1000")
 
 
 def test_no_runs_is_a_clear_error(tmp_path, capsys):
@@ -124,7 +142,7 @@ def test_the_eval_metric_scores_runs_by_their_evaluations_and_a3c_evals_final_po
     assert "final greedy evaluation" in table and "| 450.0 [" in table
     # The training metric keeps its final score and shows a3c-eval's beside it, for the runs that have one.
     table = build_report([tmp_path / "runs"], tmp_path / "out")
-    assert "| 15.0 [" in table and "500.0 [500.0, 500.0] (1 runs)" in table
+    assert "| 15.0 [" in table and "| 500.0 (1 run) |" in table
 
 
 def test_the_eval_metric_without_evaluations_is_one_clear_error(sweep, tmp_path):
