@@ -60,6 +60,7 @@ class Run:
 class Setting:
     label: str
     runs: list = field(default_factory=list)
+    values: dict = field(default_factory=dict)  # what the label says: {"algo.lr": "0.001", "env": "acrobot"}
 
 
 def find_run_dirs(paths: list[Path]) -> list[Path]:
@@ -126,8 +127,9 @@ def group_settings(runs: list[Run]) -> tuple[list[str], list[Setting]]:
     keys = label_keys(runs)
     settings: dict[str, Setting] = {}
     for run in runs:
-        label = " ".join(f"{key.removesuffix('.name')}={run.config.get(key)}" for key in keys) or "all runs"
-        settings.setdefault(label, Setting(label)).runs.append(run)
+        values = {key.removesuffix(".name"): str(run.config.get(key)) for key in keys}
+        label = " ".join(f"{key}={value}" for key, value in values.items()) or "all runs"
+        settings.setdefault(label, Setting(label, values=values)).runs.append(run)
     return keys, list(settings.values())
 
 

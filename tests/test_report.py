@@ -3,6 +3,7 @@ import csv
 import io
 import json
 
+import matplotlib.image
 import numpy as np
 import pytest
 import yaml
@@ -18,7 +19,7 @@ def write_run(path, entropy_coef, seed, final, solved_at=None, episodes=((10, 20
     for section, values in (config_extra or {}).items():
         config[section] = {**config.get(section, {}), **values} if isinstance(values, dict) else values
     (path / "config.yaml").write_text(yaml.safe_dump(config))
-    summary = {"env_id": "CartPole-v1", "global_step": 100, "mean_return_last_100": final, "sps": 1000.0 + seed,
+    summary = {"env_id": "CartPole-v1", "global_step": 100, "mean_return_last_100": final, "sps": 1000.0 + seed, "target_return": 475.0,
                "solved_at_step": solved_at, "solved_at_seconds": None if solved_at is None else solved_at / 10}
     (path / "summary.json").write_text(json.dumps(summary))
     lines = [{"global_step": step, "charts/episodic_return": ret} for step, ret in episodes]
@@ -148,3 +149,54 @@ def test_the_eval_metric_scores_runs_by_their_evaluations_and_a3c_evals_final_po
 def test_the_eval_metric_without_evaluations_is_one_clear_error(sweep, tmp_path):
     with pytest.raises(SystemExit, match="no run has an evaluation"):
         build_report([sweep], tmp_path / "out", metric="eval")
+
+
+LEARNING_RATES = np.geomspace(1e-4, 1e-2, 20)
+
+
+def learning_rate_study(root, seeds):
+    """The learning_rate study's shape: 2 optimizers x 20 rates, `seeds` runs each."""
+    for optimizer in ("rmsprop", "adam"):
+        for index, lr in enumerate(LEARNING_RATES):
+            for seed in range(seeds):
+                episodes = [(step, float(index * 10 + seed + step // 10)) for step in range(5, 100, 5)]
+                write_run(root / f"{optimizer}-{index}-{seed}", 0.0, seed, 50.0, episodes=episodes,
+                          config_extra={"algo": {"optimizer": optimizer, "lr": float(lr)}})
+    return [load_run(d) for d in find_run_dirs([root])]
+
+
+def test_forty_settings_split_into_panels_whose_legends_stay_outside_the_data(tmp_path):
+    from matplotlib.colors import to_hex
+
+    from a3c.curves import curves_figure
+
+    _, settings = group_settings(learning_rate_study(tmp_path / "runs", seeds=2))
+    figure = curves_figure(settings, "CartPole-v1: algo.lr, algo.optimizer")
+    figure.canvas.draw()
+    panels = [axes for axes in figure.axes if axes.get_visible()]
+    assert [axes.get_title() for axes in panels] == ["CartPole-v1, algo.optimizer=adam", "CartPole-v1, algo.optimizer=rmsprop"]
+    for axes in panels:
+        curves = [line for line in axes.get_lines() if line.get_linestyle() == "-"]
+        assert len(curves) == 20 and len({to_hex(line.get_color()) for line in curves}) == 20  # no colour twice
+        legend = axes.get_legend()
+        assert not legend.get_window_extent().overlaps(axes.get_window_extent())
+        labels = [text.get_text() for text in legend.get_texts()]
+        assert labels[0] == f"algo.lr={LEARNING_RATES[0]}" and labels[-1] == "target (475)"  # lr ascending; no optimizer, no n
+        target = [line for line in axes.get_lines() if line.get_linestyle() == "--"]
+        assert [list(line.get_ydata()) for line in target] == [[475.0, 475.0]]
+    assert figure.get_suptitle().endswith("\nmean ± 95% bootstrap CI over 2 seeds")
+
+
+def test_the_figure_says_when_there_is_no_band_and_the_png_includes_its_legend(tmp_path):
+    from a3c.curves import band_statement
+
+    runs = learning_rate_study(tmp_path / "runs", seeds=1)
+    _, settings = group_settings(runs)
+    assert band_statement(settings) == "one seed per setting: its curve alone, no band"
+    three_settings_with_a_second_seed = [load_run(d) for d in find_run_dirs([tmp_path / "runs"])[:3]]
+    _, settings = group_settings(runs + three_settings_with_a_second_seed)
+    assert band_statement(settings) == "mean ± 95% bootstrap CI over 1–2 seeds (n in the legend); no band where n = 1"
+    build_report([tmp_path / "runs"], tmp_path / "out", scatter_key="algo.lr")
+    height, width = matplotlib.image.imread(tmp_path / "out" / "curves.png").shape[:2]
+    assert width > 2 * 9 * 120 and height < 2 * 4.5 * 120 * 1.2  # two panels side by side, legends beside them
+    assert (tmp_path / "out" / "final_vs_lr.png").stat().st_size > 10_000
