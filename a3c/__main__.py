@@ -99,8 +99,17 @@ def train_job(cfg: DictConfig, run_dir: Path) -> float | None:
     if summary["stop_reason"] == train.INTERRUPTED:  # Ctrl-C or SIGTERM (preemption)
         print(f"interrupted: results and a checkpoint to resume from are in {run_dir}", file=sys.stderr)
         sys.exit(130)
-    print(f"results: {run_dir} (mean return of the last 100 episodes: {summary['mean_return_last_100']})")
+    print(closing_line(run_dir, summary))
     return summary["mean_return_last_100"]
+
+
+def closing_line(run_dir: Path, summary: dict) -> str:
+    """Where the results are, and the score rounded as a3c-report's tables round it."""
+    mean, episodes = summary["mean_return_last_100"], summary["episodes"]
+    if mean is None:
+        return f"results: {run_dir} (no episode finished)"
+    window = "the last 100 episodes" if episodes >= 100 else "its one episode" if episodes == 1 else f"its {episodes} episodes"
+    return f"results: {run_dir} (mean return of {window}: {mean:.1f})"
 
 
 if __name__ == "__main__":

@@ -14,11 +14,18 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from omegaconf import OmegaConf
 
 from a3c import stats
-from a3c.config import flatten
+from a3c.config import Config, flatten
 
-IGNORED_KEYS = ("train.seed", "train.progress", "logger.", "train.log_every_updates")
+# Keys that say how a run was carried out, not what was tried: its seed, budgets, where it
+# resumed from, logging, progress, checkpoints, failure allowance and periodic evaluation. Runs
+# that differ only there are one setting, and a label never names them.
+NOT_A_SETTING = (
+    "train.seed", "train.total_steps", "train.max_minutes", "train.resume", "train.progress",
+    "train.log_every_updates", "train.checkpoint_every_steps", "train.max_bad_updates", "train.eval_", "logger.",
+)
 
 
 # What a report measures: "train", the returns of training episodes (the final score is the
@@ -53,6 +60,7 @@ class Run:
 class Setting:
     label: str
     runs: list = field(default_factory=list)
+    values: dict = field(default_factory=dict)  # what the label says: {"algo.lr": "0.001", "env": "acrobot"}
 
 
 def find_run_dirs(paths: list[Path]) -> list[Path]:
@@ -86,10 +94,13 @@ def load_run(run_dir: Path, metric: str = "train") -> Run:
 
 
 def varying_keys(runs: list[Run]) -> list[str]:
-    keys = sorted(set().union(*(run.config.keys() for run in runs)))
+    """The keys that define an experiment and differ between runs. A key the schema lacks did
+    nothing (an old run's `+foo=1`, accepted before such keys were refused): no label names it."""
+    schema_keys = set(flatten(OmegaConf.to_container(OmegaConf.structured(Config))))
+    keys = sorted(set().union(*(run.config.keys() for run in runs)) & schema_keys)
     return [
         key for key in keys
-        if not key.startswith(IGNORED_KEYS) and len({json.dumps(run.config.get(key)) for run in runs}) > 1
+        if not key.startswith(NOT_A_SETTING) and len({json.dumps(run.config.get(key)) for run in runs}) > 1
     ]
 
 
@@ -116,22 +127,23 @@ def group_settings(runs: list[Run]) -> tuple[list[str], list[Setting]]:
     keys = label_keys(runs)
     settings: dict[str, Setting] = {}
     for run in runs:
-        label = " ".join(f"{key.removesuffix('.name')}={run.config.get(key)}" for key in keys) or "all runs"
-        settings.setdefault(label, Setting(label)).runs.append(run)
+        values = {key.removesuffix(".name"): str(run.config.get(key)) for key in keys}
+        label = " ".join(f"{key}={value}" for key, value in values.items()) or "all runs"
+        settings.setdefault(label, Setting(label, values=values)).runs.append(run)
     return keys, list(settings.values())
 
 
 def setting_row(setting: Setting, seed: int = 0) -> dict:
     finals = np.array([r.final for r in setting.runs if r.final is not None])
     solved = [r for r in setting.runs if r.summary["solved_at_step"] is not None]
-    low, high = stats.bootstrap_ci(finals, seed=seed) if len(finals) else (float("nan"), float("nan"))
+    mean, low, high = _mean_and_ci(finals, seed)
     # The column for a3c-eval's returns, beside training's; with metric eval they are the main one.
     evals = np.array([r.final_eval for r in setting.runs if r.final_eval is not None and r.metric == "train"])
-    eval_low, eval_high = stats.bootstrap_ci(evals, seed=seed) if len(evals) else (float("nan"), float("nan"))
+    eval_mean, eval_low, eval_high = _mean_and_ci(evals, seed)
     return {
         "setting": setting.label,
         "seeds": len(setting.runs),
-        "final_return_mean": float(finals.mean()) if len(finals) else float("nan"),
+        "final_return_mean": mean,
         "ci95_low": low,
         "ci95_high": high,
         "final_return_iqm": stats.iqm(finals) if len(finals) else float("nan"),
@@ -140,10 +152,18 @@ def setting_row(setting: Setting, seed: int = 0) -> dict:
         "median_seconds_to_target": _median([r.summary["solved_at_seconds"] for r in solved]),
         "sps": float(np.mean([r.summary["sps"] for r in setting.runs])),
         "eval_runs": len(evals),
-        "eval_return_mean": float(evals.mean()) if len(evals) else float("nan"),
+        "eval_return_mean": eval_mean,
         "eval_ci95_low": eval_low,
         "eval_ci95_high": eval_high,
     }
+
+
+def _mean_and_ci(values: np.ndarray, seed: int) -> tuple:
+    """Mean and 95% bootstrap CI; no interval (None) from fewer than two values, where it
+    would only repeat the one value."""
+    if len(values) < 2:
+        return (float(values[0]) if len(values) else float("nan")), None, None
+    return (float(values.mean()), *stats.bootstrap_ci(values, seed=seed))
 
 
 def _median(values: list) -> float | None:

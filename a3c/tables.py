@@ -5,19 +5,27 @@ import csv
 import io
 import math
 
+# (header, key): a key of a row, or FINAL / FINAL_EVAL, a mean with its interval in one cell.
+FINAL, FINAL_EVAL = "final", "final_eval"
 COLUMNS = [
     ("setting", "setting"),
     ("seeds", "seeds"),
-    ("final return (mean ± 95% CI)", None),
+    ("final return, mean [95% CI]", FINAL),
     ("IQM", "final_return_iqm"),
-    ("reached target", None),
+    ("reached target", "solved"),
     ("median steps to target", "median_steps_to_target"),
     ("median seconds to target", "median_seconds_to_target"),
     ("SPS", "sps"),
 ]
+# Shown when a3c-eval has played the final policy of some runs (eval.json in their directories).
+EVAL_COLUMN = ("final policy, a3c-eval, mean [95% CI]", FINAL_EVAL)
+# Decimals of each rounded value; the rest of the numbers get DEFAULT_DIGITS.
+DIGITS = {"sps": 0, "median_steps_to_target": 0}
+DEFAULT_DIGITS = 1
+CSV_DIGITS = 2  # a returns column to 0.01 is finer than any CI we can report from a few seeds
 
 
-def _number(value, digits: int = 1) -> str:
+def _number(value, digits: int = DEFAULT_DIGITS) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if isinstance(value, float):
@@ -25,28 +33,30 @@ def _number(value, digits: int = 1) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-# Shown when a3c-eval has played the final policy of some runs (eval.json in their directories).
-EVAL_COLUMN = ("final policy, a3c-eval (mean ± 95% CI)", None)
-
-
 def _columns(rows: list[dict], metric: str) -> list[tuple]:
     if metric == "eval":  # the final return is the evaluation's; training's stay in the other columns
-        return [("setting", "setting"), ("seeds", "seeds"), ("final greedy evaluation (mean ± 95% CI)", None)] + COLUMNS[3:]
+        return COLUMNS[:2] + [("final greedy evaluation, mean [95% CI]", FINAL)] + COLUMNS[3:]
     return COLUMNS[:3] + [EVAL_COLUMN] + COLUMNS[3:] if any(row.get("eval_runs") for row in rows) else COLUMNS
+
+
+def _mean_with_interval(mean, low, high) -> str:
+    """One value has no interval: the cell is its mean alone."""
+    return _number(mean) if low is None else f"{_number(mean)} [{_number(low)}, {_number(high)}]"
 
 
 def _cells(row: dict, columns: list[tuple]) -> list[str]:
     cells = []
-    for header, key in columns:
-        if header.startswith(("final return", "final greedy")):
-            cells.append(f"{_number(row['final_return_mean'])} [{_number(row['ci95_low'])}, {_number(row['ci95_high'])}]")
-        elif header.startswith("final policy"):
-            interval = f"{_number(row['eval_return_mean'])} [{_number(row['eval_ci95_low'])}, {_number(row['eval_ci95_high'])}]"
-            cells.append(interval if row["eval_runs"] == row["seeds"] else f"{interval} ({row['eval_runs']} runs)")
-        elif header == "reached target":
+    for _, key in columns:
+        if key == FINAL:
+            cells.append(_mean_with_interval(row["final_return_mean"], row["ci95_low"], row["ci95_high"]))
+        elif key == FINAL_EVAL:
+            cell = _mean_with_interval(row["eval_return_mean"], row["eval_ci95_low"], row["eval_ci95_high"])
+            runs = row["eval_runs"]
+            cells.append(cell if runs == row["seeds"] else f"{cell} ({runs} run{'' if runs == 1 else 's'})")
+        elif key == "solved":
             cells.append(f"{row['solved']}/{row['seeds']}")
         else:
-            cells.append(_number(row[key], digits=0 if key in ("sps", "median_steps_to_target") else 1))
+            cells.append(_number(row[key], digits=DIGITS.get(key, DEFAULT_DIGITS)))
     return cells
 
 
@@ -58,10 +68,14 @@ def markdown(rows: list[dict], metric: str = "train") -> str:
     return "\n".join(lines) + "\n"
 
 
+LATEX_ESCAPES = {"_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$", "—": "---"}
+
+
 def latex(rows: list[dict], metric: str = "train") -> str:
-    escape = lambda text: text.replace("_", r"\_").replace("%", r"\%").replace("±", r"$\pm$")  # noqa: E731
+    escape = lambda text: "".join(LATEX_ESCAPES.get(char, char) for char in text)  # noqa: E731
     columns = _columns(rows, metric)
-    lines = [r"\begin{tabular}{l" + "r" * (len(columns) - 1) + "}", r"\toprule"]
+    lines = [r"% \toprule, \midrule and \bottomrule need \usepackage{booktabs}",
+             r"\begin{tabular}{l" + "r" * (len(columns) - 1) + "}", r"\toprule"]
     lines.append(" & ".join(escape(header) for header, _ in columns) + r" \\")
     lines.append(r"\midrule")
     lines += [" & ".join(escape(cell) for cell in _cells(row, columns)) + r" \\" for row in rows]
@@ -70,12 +84,22 @@ def latex(rows: list[dict], metric: str = "train") -> str:
 
 
 def csv_text(rows: list[dict], metric: str = "train") -> str:
-    """Unrounded values, for further analysis."""
+    """Every column of the rows, for further analysis: returns to CSV_DIGITS decimals, steps and
+    SPS whole; an empty field where there is no value (no interval from one seed)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0].keys()))
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: _csv_value(key, value) for key, value in row.items()} for row in rows)
     return out.getvalue()
+
+
+def _csv_value(key: str, value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        digits = DIGITS.get(key, CSV_DIGITS)
+        return round(value, digits) if digits else round(value)
+    return value
 
 
 FORMATS = {"markdown": markdown, "latex": latex, "csv": csv_text}

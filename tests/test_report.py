@@ -1,6 +1,9 @@
 """a3c-report on run directories with known numbers, and on a real tiny sweep."""
+import csv
+import io
 import json
 
+import matplotlib.image
 import numpy as np
 import pytest
 import yaml
@@ -10,11 +13,13 @@ from a3c.report import build_report, find_run_dirs, group_settings, load_run, ma
 from conftest import run_cli
 
 
-def write_run(path, entropy_coef, seed, final, solved_at=None, episodes=((10, 20.0), (30, 40.0))):
+def write_run(path, entropy_coef, seed, final, solved_at=None, episodes=((10, 20.0), (30, 40.0)), config_extra=None):
     path.mkdir(parents=True)
     config = {"algo": {"name": "a3c", "entropy_coef": entropy_coef, "lr": 7e-4}, "train": {"seed": seed}, "logger": {"name": f"x{seed}"}}
+    for section, values in (config_extra or {}).items():
+        config[section] = {**config.get(section, {}), **values} if isinstance(values, dict) else values
     (path / "config.yaml").write_text(yaml.safe_dump(config))
-    summary = {"env_id": "CartPole-v1", "global_step": 100, "mean_return_last_100": final, "sps": 1000.0 + seed,
+    summary = {"env_id": "CartPole-v1", "global_step": 100, "mean_return_last_100": final, "sps": 1000.0 + seed, "target_return": 475.0,
                "solved_at_step": solved_at, "solved_at_seconds": None if solved_at is None else solved_at / 10}
     (path / "summary.json").write_text(json.dumps(summary))
     lines = [{"global_step": step, "charts/episodic_return": ret} for step, ret in episodes]
@@ -40,6 +45,23 @@ def test_runs_group_by_the_keys_that_vary_except_the_seed(sweep):
     assert sorted((s.label, len(s.runs)) for s in settings) == [("algo.entropy_coef=0.0", 8), ("algo.entropy_coef=0.01", 2)]
 
 
+def test_labels_name_only_the_keys_that_define_an_experiment(tmp_path):
+    # Two runs per entropy coefficient that differ in everything about how they ran: budgets, a
+    # resume path, progress, checkpoints, periodic evaluation, and a key the schema lacks.
+    how_they_ran = [
+        {"train": {"total_steps": 1000, "max_minutes": 5, "resume": None, "progress": True,
+                   "checkpoint_every_steps": 100, "eval_every_steps": 0, "eval_episodes": 10}},
+        {"train": {"total_steps": 3000, "max_minutes": 60, "resume": "outputs/run", "progress": False,
+                   "checkpoint_every_steps": 0, "eval_every_steps": 500, "eval_episodes": 3}, "foo": 1},
+    ]
+    for entropy_coef in (0.0, 0.01):
+        for seed, config_extra in enumerate(how_they_ran):
+            write_run(tmp_path / "runs" / f"{entropy_coef}-{seed}", entropy_coef, seed, 10.0, config_extra=config_extra)
+    keys, settings = group_settings([load_run(d) for d in find_run_dirs([tmp_path / "runs"])])
+    assert keys == ["algo.entropy_coef"]
+    assert [(s.label, len(s.runs)) for s in settings] == [("algo.entropy_coef=0.0", 2), ("algo.entropy_coef=0.01", 2)]
+
+
 def test_table_values_match_the_known_numbers(sweep):
     _, settings = group_settings([load_run(d) for d in find_run_dirs([sweep])])
     row = setting_row(next(s for s in settings if s.label == "algo.entropy_coef=0.0"))
@@ -59,10 +81,26 @@ def test_markdown_latex_and_csv(sweep, tmp_path):
     markdown = build_report([sweep], tmp_path / "md")
     assert "| algo.entropy_coef=0.01 | 2 | 5.0 [5.0, 5.0] | 5.0 | 0/2 | — | — | 1,000 |" in markdown
     latex = build_report([sweep], tmp_path / "tex", fmt="latex")
-    assert latex.startswith(r"\begin{tabular}") and r"algo.entropy\_coef=0.01 & 2 & 5.0 [5.0, 5.0]" in latex
+    assert r"\begin{tabular}" in latex and r"algo.entropy\_coef=0.01 & 2 & 5.0 [5.0, 5.0]" in latex
     csv_text = build_report([sweep], tmp_path / "csv", fmt="csv")
     assert csv_text.splitlines()[0].startswith("setting,seeds,final_return_mean,ci95_low,ci95_high")
     assert (tmp_path / "tex" / "table.tex").exists() and (tmp_path / "csv" / "curves.png").stat().st_size > 0
+
+
+def test_one_seed_has_no_interval_and_every_header_says_what_its_cells_hold(tmp_path):
+    write_run(tmp_path / "runs" / "a0", 0.0, 0, final=39.18333)
+    write_run(tmp_path / "runs" / "b0", 0.01, 0, final=5.0)
+    write_run(tmp_path / "runs" / "b1", 0.01, 1, final=7.25)
+    markdown = build_report([tmp_path / "runs"], tmp_path / "md")
+    assert markdown.startswith("| setting | seeds | final return, mean [95% CI] | IQM |")
+    assert "| algo.entropy_coef=0.0 | 1 | 39.2 | 39.2 | 0/1 |" in markdown  # not 39.2 [39.2, 39.2]
+    assert "| algo.entropy_coef=0.01 | 2 | 6.1 [5.0, 7.2] |" in markdown
+    latex = build_report([tmp_path / "runs"], tmp_path / "tex", fmt="latex")
+    assert latex.startswith("% ") and r"\usepackage{booktabs}" in latex.splitlines()[0]
+    assert r"final return, mean [95\% CI]" in latex and r"algo.entropy\_coef=0.0 & 1 & 39.2 & 39.2 & 0/1 & --- & --- & 1,000" in latex
+    rows = list(csv.DictReader(io.StringIO(build_report([tmp_path / "runs"], tmp_path / "csv", fmt="csv"))))
+    assert (rows[0]["final_return_mean"], rows[0]["ci95_low"], rows[0]["ci95_high"]) == ("39.18", "", "")
+    assert (rows[1]["final_return_mean"], rows[1]["ci95_low"], rows[1]["sps"]) == ("6.12", "5.0", "1000")
 
 
 def test_no_runs_is_a_clear_error(tmp_path, capsys):
@@ -105,9 +143,60 @@ def test_the_eval_metric_scores_runs_by_their_evaluations_and_a3c_evals_final_po
     assert "final greedy evaluation" in table and "| 450.0 [" in table
     # The training metric keeps its final score and shows a3c-eval's beside it, for the runs that have one.
     table = build_report([tmp_path / "runs"], tmp_path / "out")
-    assert "| 15.0 [" in table and "500.0 [500.0, 500.0] (1 runs)" in table
+    assert "| 15.0 [" in table and "| 500.0 (1 run) |" in table
 
 
 def test_the_eval_metric_without_evaluations_is_one_clear_error(sweep, tmp_path):
     with pytest.raises(SystemExit, match="no run has an evaluation"):
         build_report([sweep], tmp_path / "out", metric="eval")
+
+
+LEARNING_RATES = np.geomspace(1e-4, 1e-2, 20)
+
+
+def learning_rate_study(root, seeds):
+    """The learning_rate study's shape: 2 optimizers x 20 rates, `seeds` runs each."""
+    for optimizer in ("rmsprop", "adam"):
+        for index, lr in enumerate(LEARNING_RATES):
+            for seed in range(seeds):
+                episodes = [(step, float(index * 10 + seed + step // 10)) for step in range(5, 100, 5)]
+                write_run(root / f"{optimizer}-{index}-{seed}", 0.0, seed, 50.0, episodes=episodes,
+                          config_extra={"algo": {"optimizer": optimizer, "lr": float(lr)}})
+    return [load_run(d) for d in find_run_dirs([root])]
+
+
+def test_forty_settings_split_into_panels_whose_legends_stay_outside_the_data(tmp_path):
+    from matplotlib.colors import to_hex
+
+    from a3c.curves import curves_figure
+
+    _, settings = group_settings(learning_rate_study(tmp_path / "runs", seeds=2))
+    figure = curves_figure(settings, "CartPole-v1: algo.lr, algo.optimizer")
+    figure.canvas.draw()
+    panels = [axes for axes in figure.axes if axes.get_visible()]
+    assert [axes.get_title() for axes in panels] == ["CartPole-v1, algo.optimizer=adam", "CartPole-v1, algo.optimizer=rmsprop"]
+    for axes in panels:
+        curves = [line for line in axes.get_lines() if line.get_linestyle() == "-"]
+        assert len(curves) == 20 and len({to_hex(line.get_color()) for line in curves}) == 20  # no colour twice
+        legend = axes.get_legend()
+        assert not legend.get_window_extent().overlaps(axes.get_window_extent())
+        labels = [text.get_text() for text in legend.get_texts()]
+        assert labels[0] == f"algo.lr={LEARNING_RATES[0]}" and labels[-1] == "target (475)"  # lr ascending; no optimizer, no n
+        target = [line for line in axes.get_lines() if line.get_linestyle() == "--"]
+        assert [list(line.get_ydata()) for line in target] == [[475.0, 475.0]]
+    assert figure.get_suptitle().endswith("\nmean ± 95% bootstrap CI over 2 seeds")
+
+
+def test_the_figure_says_when_there_is_no_band_and_the_png_includes_its_legend(tmp_path):
+    from a3c.curves import band_statement
+
+    runs = learning_rate_study(tmp_path / "runs", seeds=1)
+    _, settings = group_settings(runs)
+    assert band_statement(settings) == "one seed per setting: its curve alone, no band"
+    three_settings_with_a_second_seed = [load_run(d) for d in find_run_dirs([tmp_path / "runs"])[:3]]
+    _, settings = group_settings(runs + three_settings_with_a_second_seed)
+    assert band_statement(settings) == "mean ± 95% bootstrap CI over 1–2 seeds (n in the legend); no band where n = 1"
+    build_report([tmp_path / "runs"], tmp_path / "out", scatter_key="algo.lr")
+    height, width = matplotlib.image.imread(tmp_path / "out" / "curves.png").shape[:2]
+    assert width > 2 * 9 * 120 and height < 2 * 4.5 * 120 * 1.2  # two panels side by side, legends beside them
+    assert (tmp_path / "out" / "final_vs_lr.png").stat().st_size > 10_000

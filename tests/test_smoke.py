@@ -1,5 +1,6 @@
 """Every variant x worker mode trains a tiny budget end to end through the real CLI."""
 import json
+from pathlib import Path
 
 import torch
 import yaml
@@ -58,3 +59,14 @@ def test_default_run_logs_to_wandb_offline_inside_the_run_dir(tmp_path):
     assert config["logger"]["mode"] == "offline"
     assert list((run_dir / "wandb").glob("offline-run-*/run-*.wandb"))
     assert f"results: {run_dir}" in result.stdout
+
+
+def test_the_closing_line_rounds_the_return_and_says_when_no_episode_finished():
+    from a3c.__main__ import closing_line
+
+    run_dir = Path("outputs/run")
+    assert closing_line(run_dir, {"mean_return_last_100": 39.183333, "episodes": 250}) == \
+        "results: outputs/run (mean return of the last 100 episodes: 39.2)"
+    assert closing_line(run_dir, {"mean_return_last_100": -20.456, "episodes": 7}) == \
+        "results: outputs/run (mean return of its 7 episodes: -20.5)"
+    assert closing_line(run_dir, {"mean_return_last_100": None, "episodes": 0}) == "results: outputs/run (no episode finished)"
