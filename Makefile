@@ -40,9 +40,14 @@ bench-atari: $(STAMP)
 STUDIES := lineage entropy n_steps workers learning_rate memory minatar benchmark
 REPORT_ARGS_learning_rate := --scatter algo.lr
 
+# Studies in EVALUATED also play each run's final policy (a3c-eval) for the table's eval column.
+EVALUATED := benchmark
+EVAL_EPISODES := 20
+
 study-%: install
 	rm -rf multirun/study-$*
 	$(BIN)/a3c-train -m +experiment=$* logger=off hydra.sweep.dir=multirun/study-$* $(ARGS)
+	$(if $(filter $*,$(EVALUATED)),for run in multirun/study-$*/*/; do $(BIN)/a3c-eval $$run eval.episodes=$(EVAL_EPISODES) || exit 1; done)
 	$(BIN)/a3c-report multirun/study-$* --out experiments/$* $(REPORT_ARGS_$*)
 
 studies: $(addprefix study-,$(STUDIES))
