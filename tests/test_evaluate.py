@@ -106,6 +106,14 @@ def test_a_directory_without_a_policy_is_refused(tmp_path):
     assert_one_line_error(run_eval(str(tmp_path / "missing"), cwd=tmp_path), "no such run directory")
 
 
+def test_a_damaged_policy_file_is_refused(pendulum_run, tmp_path):
+    damaged = tmp_path / "policy.pt"
+    damaged.write_bytes((pendulum_run / "policy.pt").read_bytes()[:2000])  # cut short mid-write
+    assert_one_line_error(run_eval(str(damaged), cwd=tmp_path), "not a readable policy file")
+    assert_one_line_error(run_eval(str(tmp_path), "eval.trust_checkpoint=true", cwd=tmp_path),
+                          "neither a policy file nor a checkpoint")
+
+
 class WritesMarker:
     """Unpickling this object would run code: it writes the marker file."""
 
