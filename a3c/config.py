@@ -19,6 +19,7 @@ LOGGER_BACKENDS = ("wandb", "off")
 ARCHS = ("mlp", "atari_cnn", "minatar_cnn")
 IMAGE_ARCHS = ("atari_cnn", "minatar_cnn")
 PREPROCESSING = ("auto", "none", "atari")
+EVAL_SEED_BASE = 1_000_000  # evaluation envs' seeds start here: apart from training's
 
 
 @dataclass
@@ -115,7 +116,7 @@ class EvalConfig:
     episodes: int = 10
     greedy: bool = True  # argmax (or the Gaussian's mean) action; false samples from the policy
     # Episode i plays in a fresh env seeded seed + i, apart from training's seeds (train.seed * 10_000 + ...)
-    seed: int = 1_000_000
+    seed: int = EVAL_SEED_BASE
     video: bool = False  # film every episode to <policy's directory>/videos/seed-<env seed>-episode-0.mp4
     # Also read a resume checkpoint (checkpoint.pt) as a policy: it is a pickle, so loading it
     # runs whatever code the file holds. Only for files you trust, e.g. runs older than policy.pt.

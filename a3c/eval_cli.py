@@ -20,11 +20,11 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from a3c.config import Config, ConfigError, EvalConfig, validate_eval
+from a3c.checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint
 from a3c.policy_file import POLICY_NAME, PolicyFileError, load_policy
 
 EVAL_NAME = "eval.json"
 VIDEO_DIR = "videos"
-CHECKPOINT_NAME = "checkpoint.pt"  # a3c.checkpoint's; not imported: it pulls in torch before the input is checked
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -47,13 +47,13 @@ def evaluate_path(path: Path, overrides: list[str]) -> int:
     payload = read_policy(policy_path, options.trust_checkpoint)
     cfg = trained_config(payload["config"], env_overrides)
 
-    from a3c.evaluate import EvalError, play_episodes, summarize  # torch and gymnasium only now
+    import torch
+
+    from a3c.evaluate import EvalError, film_path, play_episodes, summarize  # gymnasium only now
     from a3c.validate import validate
 
     validate(cfg)
     model = _model_for(cfg, payload, policy_path)
-    import torch
-
     torch.set_num_threads(1)
     torch.manual_seed(options.seed)  # eval.greedy=false samples actions
     videos = policy_path.parent / VIDEO_DIR if options.video else None
@@ -66,7 +66,7 @@ def evaluate_path(path: Path, overrides: list[str]) -> int:
     if videos is not None:
         from a3c.tracking import log_videos
 
-        films = [videos / f"seed-{options.seed + i}-episode-0.mp4" for i in range(options.episodes)]
+        films = [film_path(videos, options.seed + i) for i in range(options.episodes)]
         result["videos"] = [str(path) for path in films]
         result["wandb_run_id"] = log_videos(policy_path.parent, cfg, films, payload["global_step"])
     out = policy_path.parent / EVAL_NAME
@@ -121,8 +121,6 @@ def read_policy(path: Path, trust_checkpoint: bool) -> dict:
     except PolicyFileError:
         if not trust_checkpoint:
             raise
-    from a3c.checkpoint import CheckpointError, load_checkpoint  # a pickle: only when trusted
-
     try:
         state = load_checkpoint(path)
     except CheckpointError as err:

@@ -6,6 +6,7 @@ seeds; observations are normalized with the statistics the policy was trained wi
 """
 from __future__ import annotations
 
+import copy
 import os
 import signal
 import traceback
@@ -14,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from a3c.config import Config, EnvConfig
-from a3c.envs import EnvBatch, make_env
+from a3c.config import EVAL_SEED_BASE, Config, EnvConfig
+from a3c.envs import EnvBatch
 from a3c.envs.normalize import Normalizer, make_normalizer
-from a3c.networks import ActorCriticBase, build_model, reset_state
+from a3c.networks import ActorCriticBase, reset_state
 from a3c.policy_file import BEST_POLICY_NAME, save_policy
 from a3c.recorder import EVAL_MEAN_RETURN, EVAL_STD_RETURN
 from a3c.stats import bootstrap_ci
@@ -47,17 +48,27 @@ def frozen_normalizer(env_cfg: EnvConfig, gamma: float, state: dict | None) -> N
 def play_episodes(model: ActorCriticBase, cfg: Config, normalizer_state: dict | None, episodes: int,
                   greedy: bool, seed: int, video_dir: Path | None = None) -> list[tuple[float, int]]:
     """(return, length) of each episode; episode i plays in an env seeded seed + i, filmed to
-    video_dir/seed-<seed + i>-episode-0.mp4 if video_dir is given."""
+    film_path(video_dir, seed + i) if video_dir is given."""
     outcomes: list[tuple[float, int]] = []
     for first in range(0, episodes, MAX_PARALLEL_EPISODES):
         seeds = list(range(seed + first, seed + min(episodes, first + MAX_PARALLEL_EPISODES)))
-        videos = [video_dir / f"seed-{s}" for s in seeds] if video_dir is not None else None
+        videos = [_film_prefix(video_dir, s) for s in seeds] if video_dir is not None else None
         envs = EnvBatch(cfg.env, seeds, frozen_normalizer(cfg.env, cfg.algo.gamma, normalizer_state), videos)
         try:
             outcomes += _play_one_episode_each(model, envs, greedy)
         finally:
             envs.close()
     return outcomes
+
+
+def _film_prefix(video_dir: Path, seed: int) -> Path:
+    return video_dir / f"seed-{seed}"
+
+
+def film_path(video_dir: Path, seed: int) -> Path:
+    """The MP4 of the episode played with this env seed (RecordVideo names it <prefix>-episode-0)."""
+    prefix = _film_prefix(video_dir, seed)
+    return prefix.with_name(f"{prefix.name}-episode-0.mp4")
 
 
 def _play_one_episode_each(model: ActorCriticBase, envs: EnvBatch, greedy: bool) -> list[tuple[float, int]]:
@@ -109,7 +120,7 @@ class PeriodicEvaluator:
         self.next_at = (index + 1) * self.every
         # Fresh seeds each time (evaluations along a run do not replay the same starts), the
         # same ones after a resume.
-        seed = 1_000_000 + self.cfg.train.seed * 10_000 + index * self.cfg.train.eval_episodes
+        seed = EVAL_SEED_BASE + self.cfg.train.seed * 10_000 + index * self.cfg.train.eval_episodes
         stats = summarize(play_episodes(model, self.cfg, normalizer_state, self.cfg.train.eval_episodes, True, seed))
         if self.best_mean is None or stats["mean_return"] > self.best_mean:
             self.best_mean = stats["mean_return"]
@@ -125,9 +136,7 @@ def evaluator_process(cfg: Config, run_dir: Path, global_model, normalizer, step
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     torch.set_num_threads(1)
     try:
-        env = make_env(cfg.env, seed=cfg.train.seed)
-        snapshot = build_model(cfg, env.observation_space, env.action_space)
-        env.close()
+        snapshot = copy.deepcopy(global_model)  # private memory: the workers write the shared one
         evaluator = PeriodicEvaluator(cfg, run_dir, step_counter.value, best_mean)
         parent = os.getppid()
         while os.getppid() == parent:

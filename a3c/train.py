@@ -87,8 +87,7 @@ class Run:
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
             "global_step": self.recorder.global_step, "recorder": self.recorder.state(),
             "rng": ckpt.rng_states(), "learners": ckpt.learner_states(self.learners),
-            "normalizer": self.normalizer.state_dict() if self.normalizer is not None else None,
-            "wandb_run_id": self.tracker.run_id, "config": asdict(self.cfg),
+            "normalizer": self.normalizer_state(), "wandb_run_id": self.tracker.run_id, "config": asdict(self.cfg),
         })
 
     def save_policy(self) -> Path:
