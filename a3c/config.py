@@ -18,6 +18,7 @@ WORKER_MODES = ("serial", "hogwild", "sync")
 LOGGER_BACKENDS = ("wandb", "off")
 ARCHS = ("mlp", "atari_cnn", "minatar_cnn")
 IMAGE_ARCHS = ("atari_cnn", "minatar_cnn")
+GAUSSIAN_STDS = ("output", "parameter")  # a3c/distributions.py, GaussianHead
 PREPROCESSING = ("auto", "none", "atari")
 EVAL_SEED_BASE = 1_000_000  # evaluation envs' seeds start here: apart from training's
 
@@ -54,6 +55,10 @@ class ModelConfig:
     # Initial bias of the LSTM's forget gate; null keeps torch's default (small, random);
     # 1.0 is Jozefowicz et al. 2015's advice against early forgetting.
     lstm_forget_bias: Optional[float] = None
+    # Continuous actions only. The Gaussian's std: "output" of the actor (softplus, the paper's),
+    # or a "parameter" apart from the state, a log-std starting at log_std_init (SB3's default).
+    gaussian_std: str = "output"
+    log_std_init: float = 0.0
 
 
 @dataclass
@@ -245,6 +250,8 @@ def _validate_model(model: ModelConfig) -> None:
     require(all(h > 0 for h in model.hidden_sizes), "model.hidden_sizes", list(model.hidden_sizes), "positive layer widths")
     require(model.fc_size > 0, "model.fc_size", model.fc_size, "a layer width > 0")
     require(model.lstm_size >= 0, "model.lstm_size", model.lstm_size, "an integer >= 0 (0 = feed-forward)")
+    require(model.gaussian_std in GAUSSIAN_STDS, "model.gaussian_std", model.gaussian_std,
+           f"one of {', '.join(GAUSSIAN_STDS)}")
 
 
 def _validate_atari(atari: AtariConfig) -> None:

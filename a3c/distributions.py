@@ -35,17 +35,22 @@ class CategoricalHead:
 
 
 class GaussianHead:
-    """Mean and standard deviation from the actor; std = softplus(raw) as in Mnih et al. 2016
-    (Section 5.2: a linear mean and a softplus variance output). Actions are sampled
-    unbounded and clipped to the space's bounds only when the env steps."""
+    """A diagonal Gaussian; its input is the means, then one raw std value per action dimension.
+    Actions are sampled unbounded and clipped to the space's bounds only when the env steps.
 
-    def __init__(self, space: gym.spaces.Box):
+    std="output": the actor outputs the raw std too, std = softplus(raw), as in Mnih et al. 2016
+    (Section 5.2: a linear mean and a softplus variance output).
+    std="parameter": the raw std is a log-std learned apart from the state, std = exp(raw), as
+    SB3 and most PPO/A2C ports do (the network appends it: a3c/networks.py, StdParameter)."""
+
+    def __init__(self, space: gym.spaces.Box, std: str = "output"):
         self.action_dim = int(space.shape[0])
         self.output_size = 2 * self.action_dim
+        self.std_from_raw = F.softplus if std == "output" else torch.exp
 
     def _mean_std(self, output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mean, raw_std = output.split(self.action_dim, dim=-1)
-        return mean, F.softplus(raw_std) + MIN_STD
+        return mean, self.std_from_raw(raw_std) + MIN_STD
 
     def sample(self, output: torch.Tensor) -> torch.Tensor:
         mean, std = self._mean_std(output)
@@ -65,9 +70,9 @@ class GaussianHead:
         return (0.5 + 0.5 * math.log(2 * math.pi) + std.log()).sum(-1)
 
 
-def action_head(space: gym.Space) -> CategoricalHead | GaussianHead:
+def action_head(space: gym.Space, gaussian_std: str = "output") -> CategoricalHead | GaussianHead:
     if isinstance(space, gym.spaces.Discrete):
         return CategoricalHead(space)
     if isinstance(space, gym.spaces.Box) and len(space.shape) == 1:
-        return GaussianHead(space)
+        return GaussianHead(space, gaussian_std)
     raise ValueError(f"no action head for {space}: Discrete or a flat Box only")

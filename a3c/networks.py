@@ -74,6 +74,29 @@ class ActorCriticBase(nn.Module):
         return critic_out.squeeze(-1)
 
 
+class StdParameter(nn.Module):
+    """Appends a learned log-std, the same for every state, to the means the actor outputs:
+    the head then reads (means, raw std) whichever way the std was made."""
+
+    def __init__(self, mean_net: nn.Module, action_dim: int, log_std_init: float):
+        super().__init__()
+        self.mean_net = mean_net
+        self.log_std = nn.Parameter(torch.full((action_dim,), float(log_std_init)))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        mean = self.mean_net(features)
+        return torch.cat([mean, self.log_std.expand_as(mean)], dim=-1)
+
+
+def _head_and_actor(action_space, model_cfg: ModelConfig, make_actor):
+    """The action head, and the actor network that feeds it: make_actor(n_outputs) builds the
+    network, which outputs every head input unless the std is a parameter apart from the state."""
+    head = action_head(action_space, model_cfg.gaussian_std)
+    if getattr(head, "action_dim", None) and model_cfg.gaussian_std == "parameter":
+        return head, StdParameter(make_actor(head.action_dim), head.action_dim, model_cfg.log_std_init)
+    return head, make_actor(head.output_size)
+
+
 class ActorCritic(ActorCriticBase):
     """Actor MLP -> the action head's parameters (logits, or Gaussian mean and std);
     critic MLP -> V(s) (1 output) or Q(s, .) (one per discrete action).
@@ -86,8 +109,8 @@ class ActorCritic(ActorCriticBase):
         super().__init__()
         hidden = list(model_cfg.hidden_sizes)
         self.critic_kind = critic
-        self.head = action_head(action_space)
-        self.actor = _mlp(obs_dim, hidden, self.head.output_size, out_gain=0.01)
+        self.head, self.actor = _head_and_actor(
+            action_space, model_cfg, lambda outputs: _mlp(obs_dim, hidden, outputs, out_gain=0.01))
         outputs = _critic_outputs(critic, self.head)
         self.critic = _mlp(obs_dim, hidden, outputs, out_gain=1.0) if outputs else None
 
@@ -138,17 +161,21 @@ class BodyActorCritic(ActorCriticBase):
     policy's; experiments/minatar/README.md). The recurrent state is the actor body's (h, c),
     followed by the critic body's (h, c) when it has one."""
 
-    def __init__(self, actor_body: Body, critic_body: Body | None, action_space, critic: str):
+    def __init__(self, actor_body: Body, critic_body: Body | None, action_space, critic: str,
+                 model_cfg: ModelConfig):
         super().__init__()
         self.critic_kind = critic
-        self.head = action_head(action_space)
         self.actor_body, self.critic_body = actor_body, critic_body
-        self.actor = nn.Linear(actor_body.features, self.head.output_size)
-        init_linear(self.actor, 0.01)
+        self.head, self.actor = _head_and_actor(action_space, model_cfg, self._linear_policy)
         outputs = _critic_outputs(critic, self.head)
         self.critic = nn.Linear((critic_body or actor_body).features, outputs) if outputs else None
         if self.critic is not None:
             init_linear(self.critic, 1.0)
+
+    def _linear_policy(self, outputs: int) -> nn.Linear:
+        layer = nn.Linear(self.actor_body.features, outputs)
+        init_linear(layer, 0.01)
+        return layer
 
     def _split(self, state: RecurrentState) -> tuple[RecurrentState, RecurrentState]:
         if state is None or self.critic_body is None:
@@ -199,7 +226,7 @@ def build_model(cfg: Config, observation_space: gym.spaces.Box, action_space) ->
 
     actor_body = body()  # built first: a fixed seed gives the actor the same weights either way
     critic_body = body() if critic != "none" and not model_cfg.shared_body else None
-    return BodyActorCritic(actor_body, critic_body, action_space, critic)
+    return BodyActorCritic(actor_body, critic_body, action_space, critic, model_cfg)
 
 
 def critic_value(critic_out: torch.Tensor | None, critic: str, actions: torch.Tensor) -> torch.Tensor | None:

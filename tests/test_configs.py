@@ -99,6 +99,7 @@ def test_the_pendulum_preset_is_the_zoo_setting():
         ("algo.n_steps=-3", "algo.n_steps=-3 is not allowed: an integer >= 0"),
         ("algo.critic=w", "algo.critic='w' is not allowed: one of none, q, v"),
         ("env.id=Pendulum-v1 algo=ac_q", "algo.critic='q' is not allowed: none or v for continuous actions"),
+        ("env=pendulum model.gaussian_std=fixed", "model.gaussian_std='fixed' is not allowed: one of output, parameter"),
         ("env=pong model=mlp", "model.arch='mlp' is not allowed: atari_cnn or minatar_cnn"),
         ("model=atari_cnn", "model.arch='atari_cnn' is not allowed: mlp (model=mlp or model=mlp_lstm) for CartPole-v1"),
         ("env=minatar_breakout model=atari_cnn", "model.arch='atari_cnn' is not allowed: minatar_cnn for MinAtar/Breakout-v1"),

@@ -35,3 +35,16 @@ def test_a3c_learns_to_balance_the_inverted_pendulum(tmp_path):
     summary = train.run(make_config("env=inverted_pendulum", "workers=serial", "logger=off", "train.progress=false",
                                     "train.total_steps=50000", "train.target_return=null"), tmp_path)
     assert summary["mean_return_last_100"] >= 50, summary
+
+
+def test_a_std_parameter_is_learned_apart_from_the_state(tmp_path):
+    cfg = make_config("env=pendulum", "model.gaussian_std=parameter", "model.log_std_init=-1.5")
+    env = gym.make("Pendulum-v1")
+    from a3c.networks import build_model
+    model = build_model(cfg, env.observation_space, env.action_space)
+    output = model(torch.randn(5, 3))[0]
+    assert output.shape == (5, 2)  # the mean, then the raw std the head reads
+    torch.testing.assert_close(output[:, 1], torch.full((5,), -1.5))  # the same for every state
+    _, sampled_std = model.head._mean_std(output)
+    torch.testing.assert_close(sampled_std, torch.full((5, 1), torch.exp(torch.tensor(-1.5)).item() + 1e-3))
+    assert "actor.log_std" in dict(model.named_parameters())
