@@ -18,7 +18,7 @@ WORKER_MODES = ("serial", "hogwild", "sync")
 LOGGER_BACKENDS = ("wandb", "off")
 ARCHS = ("mlp", "atari_cnn", "minatar_cnn")
 IMAGE_ARCHS = ("atari_cnn", "minatar_cnn")
-GAUSSIAN_STDS = ("output", "parameter")  # a3c/distributions.py, GaussianHead
+GAUSSIAN_STDS = ("output", "parameter", "sde")  # a3c/distributions.py, GaussianHead
 PREPROCESSING = ("auto", "none", "atari")
 EVAL_SEED_BASE = 1_000_000  # evaluation envs' seeds start here: apart from training's
 
@@ -56,7 +56,8 @@ class ModelConfig:
     # 1.0 is Jozefowicz et al. 2015's advice against early forgetting.
     lstm_forget_bias: Optional[float] = None
     # Continuous actions only. The Gaussian's std: "output" of the actor (softplus, the paper's),
-    # or a "parameter" apart from the state, a log-std starting at log_std_init (SB3's default).
+    # a "parameter" apart from the state, a log-std starting at log_std_init (SB3's default), or
+    # "sde", gSDE's state-dependent noise (the RL Zoo's A2C on Pendulum), log-std at log_std_init.
     gaussian_std: str = "output"
     log_std_init: float = 0.0
 

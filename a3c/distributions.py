@@ -41,19 +41,26 @@ class GaussianHead:
     std="output": the actor outputs the raw std too, std = softplus(raw), as in Mnih et al. 2016
     (Section 5.2: a linear mean and a softplus variance output).
     std="parameter": the raw std is a log-std learned apart from the state, std = exp(raw), as
-    SB3 and most PPO/A2C ports do (the network appends it: a3c/networks.py, StdParameter)."""
+    SB3 and most PPO/A2C ports do (the network appends it: a3c/networks.py, StdParameter).
+    std="sde": generalized state-dependent exploration (gSDE, Raffin et al. 2022), as the RL
+    Zoo's A2C on Pendulum: the raw std is a log-std that depends on the state, and a third
+    block of the input is the exploration noise itself, which sampling adds to the mean
+    (a3c/networks.py, StateDependentNoise)."""
 
     def __init__(self, space: gym.spaces.Box, std: str = "output"):
         self.action_dim = int(space.shape[0])
-        self.output_size = 2 * self.action_dim
+        self.output_size = 2 * self.action_dim  # what an actor outputs when the std is its output
         self.std_from_raw = F.softplus if std == "output" else torch.exp
+        self.noise_given = std == "sde"
 
     def _mean_std(self, output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        mean, raw_std = output.split(self.action_dim, dim=-1)
+        mean, raw_std = output.split(self.action_dim, dim=-1)[:2]
         return mean, self.std_from_raw(raw_std) + MIN_STD
 
     def sample(self, output: torch.Tensor) -> torch.Tensor:
         mean, std = self._mean_std(output)
+        if self.noise_given:
+            return mean + output[..., 2 * self.action_dim:]
         return mean + std * torch.randn_like(mean)
 
     def mode(self, output: torch.Tensor) -> torch.Tensor:

@@ -61,6 +61,13 @@ class ActorCriticBase(nn.Module):
         actor_out, _, state = self(obs, state)
         return self.head.mode(actor_out), state
 
+    def reset_noise(self, n_envs: int) -> None:
+        """A new exploration matrix per env, for gSDE's actor (a no-op for every other one):
+        the workers call it at the start of each rollout."""
+        for module in self.modules():
+            if isinstance(module, StateDependentNoise):
+                module.reset_noise(n_envs)
+
     def unroll(self, obs: torch.Tensor, state: RecurrentState, dones: torch.Tensor):
         """Outputs for every step of a (T, E) rollout, flattened to (T * E, ...). A feed-forward
         network needs no state and no order: one batched forward does it."""
@@ -88,13 +95,48 @@ class StdParameter(nn.Module):
         return torch.cat([mean, self.log_std.expand_as(mean)], dim=-1)
 
 
+class StateDependentNoise(nn.Module):
+    """gSDE (Raffin et al. 2022, "Smooth Exploration for Robotic Reinforcement Learning"), as SB3
+    implements it by default. The noise is latent(s) @ E, where latent(s) are the features the
+    mean is computed from and E ~ N(0, exp(log_std)^2) is one (features x actions) matrix per
+    env, drawn afresh at the start of each rollout (reset_noise): within a rollout an env
+    explores smoothly, as a function of the state, instead of jittering at every step. The
+    policy is Normal(mean(s), sqrt(latent(s)^2 @ exp(log_std)^2)); the latent is detached
+    there, so the std learns through log_std only (SB3's learn_features=False)."""
+
+    def __init__(self, latent_net: nn.Module, mean_layer: nn.Linear, log_std_init: float):
+        super().__init__()
+        self.latent_net, self.mean = latent_net, mean_layer
+        self.log_std = nn.Parameter(torch.full((mean_layer.in_features, mean_layer.out_features), float(log_std_init)))
+        self.exploration: torch.Tensor | None = None  # (envs, features, actions); not a parameter, not saved
+
+    def reset_noise(self, n_envs: int) -> None:
+        std = self.log_std.detach().exp().expand(n_envs, *self.log_std.shape)
+        self.exploration = torch.normal(torch.zeros_like(std), std)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        latent = self.latent_net(features)
+        mean = self.mean(latent)
+        latent = latent.detach()
+        variance = latent.pow(2) @ self.log_std.exp().pow(2)
+        log_std = 0.5 * torch.log(variance + 1e-6)  # SB3's epsilon: a zero latent keeps a finite log-prob
+        if self.exploration is None or self.exploration.shape[0] != latent.shape[0]:
+            self.reset_noise(latent.shape[0])  # a batch the last reset did not foresee (e.g. the loss's)
+        noise = torch.bmm(latent.unsqueeze(1), self.exploration).squeeze(1)
+        return torch.cat([mean, log_std, noise], dim=-1)
+
+
 def _head_and_actor(action_space, model_cfg: ModelConfig, make_actor):
     """The action head, and the actor network that feeds it: make_actor(n_outputs) builds the
-    network, which outputs every head input unless the std is a parameter apart from the state."""
+    network, which outputs every head input when the std is its output (the paper's Gaussian)."""
     head = action_head(action_space, model_cfg.gaussian_std)
-    if getattr(head, "action_dim", None) and model_cfg.gaussian_std == "parameter":
-        return head, StdParameter(make_actor(head.action_dim), head.action_dim, model_cfg.log_std_init)
-    return head, make_actor(head.output_size)
+    if not getattr(head, "action_dim", None) or model_cfg.gaussian_std == "output":
+        return head, make_actor(head.output_size)
+    mean_net = make_actor(head.action_dim)
+    if model_cfg.gaussian_std == "parameter":
+        return head, StdParameter(mean_net, head.action_dim, model_cfg.log_std_init)
+    latent_net, mean_layer = (mean_net[:-1], mean_net[-1]) if isinstance(mean_net, nn.Sequential) else (nn.Identity(), mean_net)
+    return head, StateDependentNoise(latent_net, mean_layer, model_cfg.log_std_init)
 
 
 class ActorCritic(ActorCriticBase):

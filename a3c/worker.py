@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 import traceback
 from dataclasses import dataclass, field
 
@@ -33,6 +34,7 @@ class UpdateResult:
     finished_episodes: list  # (env_index, return, length)
     losses: LossTerms
     skipped: bool  # a NaN or inf loss or gradient: nothing reached the global model
+    started_at: float  # unix time at which its rollout began
 
 
 @dataclass
@@ -45,9 +47,11 @@ class Report:
     bad_updates: int = 0  # skipped for a NaN or inf
     episodes: list = field(default_factory=list)  # (global_step, return, length)
     loss_sums: dict = field(default_factory=lambda: {"policy": 0.0, "value": 0.0, "entropy": 0.0})
+    first_step_at: float | None = None  # unix time of its first update's first env step
 
     def add(self, global_step: int, result: UpdateResult) -> None:
         self.global_step = global_step
+        self.first_step_at = self.first_step_at or result.started_at
         self.episodes += [(global_step, ret, length) for _, ret, length in result.finished_episodes]
         if result.skipped:
             self.bad_updates += 1
@@ -92,7 +96,9 @@ class Learner:
 
     def update(self, global_step: int) -> UpdateResult:
         """One rollout and one gradient step, skipped if the loss or gradients are not finite."""
+        started_at = time.time()
         model = self._synced_local_model()
+        model.reset_noise(len(self.envs))
         rollout = self.collector.collect(model.act)
         losses = actor_critic_loss(model, rollout, self.cfg.algo)
         model.zero_grad(set_to_none=True)
@@ -101,7 +107,7 @@ class Learner:
         grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)  # inf: measure only
         finite = bool(torch.isfinite(losses.total)) and bool(torch.isfinite(grad_norm))
         if not finite:  # one bad batch must not poison the shared model and its statistics
-            return UpdateResult(rollout.n_transitions, rollout.finished_episodes, losses, skipped=True)
+            return UpdateResult(rollout.n_transitions, rollout.finished_episodes, losses, True, started_at)
         if model is not self.global_model:
             # Hand the local gradients to the shared parameters. Assigned afresh each update:
             # torch 2's zero_grad() sets grads to None, which breaks code that shares grad tensors.
@@ -109,7 +115,7 @@ class Learner:
                 global_param.grad = local_param.grad
         set_learning_rate(self.optimizer, self.cfg, global_step)
         self.optimizer.step()
-        return UpdateResult(rollout.n_transitions, rollout.finished_episodes, losses, skipped=False)
+        return UpdateResult(rollout.n_transitions, rollout.finished_episodes, losses, False, started_at)
 
     def _synced_local_model(self) -> ActorCriticBase:
         if self.local_model is self.global_model:

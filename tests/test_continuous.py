@@ -48,3 +48,41 @@ def test_a_std_parameter_is_learned_apart_from_the_state(tmp_path):
     _, sampled_std = model.head._mean_std(output)
     torch.testing.assert_close(sampled_std, torch.full((5, 1), torch.exp(torch.tensor(-1.5)).item() + 1e-3))
     assert "actor.log_std" in dict(model.named_parameters())
+
+
+def sde_pendulum_model():
+    from a3c.networks import build_model
+
+    env = gym.make("Pendulum-v1")
+    torch.manual_seed(0)
+    return build_model(make_config("env=pendulum", "model.gaussian_std=sde", "model.log_std_init=-1"),
+                       env.observation_space, env.action_space)
+
+
+def test_gsde_policy_is_normal_with_the_variance_of_its_state_dependent_noise():
+    model = sde_pendulum_model()
+    obs = torch.randn(6, 3)
+    output = model(obs)[0]
+    latent = model.actor.latent_net(obs)
+    mean = model.actor.mean(latent)
+    std = (latent.pow(2) @ torch.exp(torch.tensor(-1.0)).pow(2).expand(64, 1) + 1e-6).sqrt() + 1e-3
+    reference = Normal(mean, std)
+    actions = torch.randn(6, 1)
+    torch.testing.assert_close(model.head.mode(output), mean)
+    torch.testing.assert_close(model.head.log_prob(output, actions), reference.log_prob(actions).sum(-1))
+    torch.testing.assert_close(model.head.entropy(output), reference.entropy().sum(-1))
+
+
+def test_gsde_noise_is_a_fixed_function_of_the_state_until_the_next_rollout():
+    model = sde_pendulum_model()
+    obs = torch.randn(4, 3)  # 4 envs
+    model.reset_noise(4)
+    with torch.no_grad():
+        first, again = model.act(obs)[0], model.act(obs)[0]
+        torch.testing.assert_close(first, again)  # the same state, the same action, within a rollout
+        matrices = model.actor.exploration
+        noise = (model.actor.latent_net(obs).unsqueeze(1) @ matrices).squeeze(1)
+        torch.testing.assert_close(first, model.actor.mean(model.actor.latent_net(obs)) + noise)
+        model.reset_noise(4)  # the next rollout explores differently
+        assert not torch.allclose(model.act(obs)[0], first)
+    assert "actor.exploration" not in model.state_dict()  # drawn by each worker, never saved or shared
