@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: install train test bench bench-atari clean studies
+.PHONY: install train test bench bench-startup bench-atari clean studies
 
 install: $(STAMP)
 
@@ -22,7 +22,8 @@ train: install
 test: install
 	$(BIN)/python -m pytest -q $(ARGS)
 
-# Speed against the ceiling and against SB3 A2C; writes benchmarks/results.md (~15 min).
+# Speed against the ceiling and against SB3 A2C, then start-up and sweep overhead; writes
+# benchmarks/results.md (~15 min) and benchmarks/startup_results.md (~5 min).
 BENCH_STAMP := $(VENV)/.installed-bench
 
 $(BENCH_STAMP): $(STAMP) requirements-bench.lock
@@ -31,6 +32,11 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.lock
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/startup.py
+
+# Only the start-up breakdown and the 10-job sweep; writes benchmarks/startup_results.md.
+bench-startup: $(STAMP)
+	$(BIN)/python benchmarks/startup.py
 
 # Frames per second of one Atari worker against the emulator alone; writes benchmarks/atari_results.md (~3 min).
 bench-atari: $(STAMP)

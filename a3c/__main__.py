@@ -1,115 +1,23 @@
-"""`a3c-train` / `python -m a3c`: compose the config, validate it, train."""
+"""`a3c-train` / `python -m a3c`. Ctrl-C at any moment of start-up, even while the imports run,
+ends with one line and exit 130, and takes the Hogwild fork server down with it."""
 from __future__ import annotations
 
-import logging
-import shutil
 import sys
-from pathlib import Path
-
-import hydra
-from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
-
-from a3c import CONF_DIR
-from a3c.config import Config, ConfigError, register_configs
-from a3c.hooks import clear_failure, record_failure
-from a3c.sweep import tracking_names
-
-register_configs()
-log = logging.getLogger(__name__)
 
 
-class JobFailed(Exception):
-    """This run cannot give results: the message is the one line the user gets."""
-
-    def __init__(self, message: str, exit_code: int):
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="train")
-def main(cfg: DictConfig) -> float | None:
-    run_dir = Path(HydraConfig.get().runtime.output_dir)
-    if HydraConfig.get().mode != RunMode.MULTIRUN:
-        try:
-            return train_job(cfg, run_dir)
-        except JobFailed as failure:
-            print(f"error: {failure}", file=sys.stderr)
-            remove_if_unused(run_dir)
-            sys.exit(failure.exit_code)
-    # One job of a sweep: whatever it fails with fails only itself; the launcher goes on with
-    # the rest, and the end of the sweep lists the failures (a3c/hooks.py).
-    clear_failure(run_dir)
+def main() -> None:
     try:
-        return train_job(cfg, run_dir)
-    except JobFailed as failure:
-        print(f"error: {failure}", file=sys.stderr)
-        record_failure(run_dir, str(failure))
-    except Exception as err:  # noqa: BLE001 - a bug in one job must not cost the others
-        log.exception("the job failed")  # the traceback goes to the job's log
-        record_failure(run_dir, f"{type(err).__name__}: {err} (the traceback is in the job's log)")
-    return None
+        from a3c.train_cli import main as train_app  # Hydra and the package load inside the guard
 
+        train_app()
+    except KeyboardInterrupt:
+        from a3c import startup
+        from a3c.processes import stop_worker_server
 
-def remove_if_unused(run_dir: Path) -> None:
-    """A run refused before it wrote anything leaves no directory (Hydra made it, with its log)."""
-    hydra_cfg = HydraConfig.get()
-    if {path.name for path in run_dir.iterdir()} <= {hydra_cfg.output_subdir, f"{hydra_cfg.job.name}.log"}:
-        shutil.rmtree(run_dir)
-        for parent in run_dir.parents:  # outputs/<date>/, if this run was its only one
-            if parent == Path.cwd() or not parent.is_relative_to(Path.cwd()) or any(parent.iterdir()):
-                break
-            parent.rmdir()
-
-
-def train_job(cfg: DictConfig, run_dir: Path) -> float | None:
-    from a3c.validate import validate, validated_config  # gymnasium loads only once the config has composed
-
-    try:
-        config: Config = validated_config(cfg)
-    except ConfigError as err:
-        raise JobFailed(str(err), exit_code=2) from None
-
-    from a3c import train  # torch and gymnasium load only once the config is known good
-    from a3c.checkpoint import CheckpointError
-    from a3c.resume import resumed_config
-
-    try:
-        resumed = resumed_config(config, list(HydraConfig.get().overrides.task), run_dir)
-        if resumed is not config:
-            validate(resumed)  # the checkpoint's config against today's rules
-            config = resumed
-    except (CheckpointError, ConfigError) as err:
-        raise JobFailed(str(err), exit_code=2) from None
-    OmegaConf.save(OmegaConf.structured(config), run_dir / "config.yaml")
-    group, name = tracking_names(config.algo.name, config.train.seed)
-    config.logger.group = config.logger.group or group
-    config.logger.name = config.logger.name or name
-
-    try:
-        summary = train.run(config, run_dir)
-    except CheckpointError as err:
-        raise JobFailed(str(err), exit_code=2) from None
-    except KeyboardInterrupt:  # a second Ctrl-C: no checkpoint of this moment
-        print(f"\ninterrupted at once: results up to the last checkpoint are in {run_dir}", file=sys.stderr)
+        stop_worker_server()
+        before = "" if "first_step" in startup.marks() else " during start-up, before any training step"
+        print(f"\ninterrupted{before}", file=sys.stderr)
         sys.exit(130)
-    except train.RunFailed as err:
-        raise JobFailed(f"{err}; partial results and a checkpoint are in {run_dir}", exit_code=1) from None
-    if summary["stop_reason"] == train.INTERRUPTED:  # Ctrl-C or SIGTERM (preemption)
-        print(f"interrupted: results and a checkpoint to resume from are in {run_dir}", file=sys.stderr)
-        sys.exit(130)
-    print(closing_line(run_dir, summary))
-    return summary["mean_return_last_100"]
-
-
-def closing_line(run_dir: Path, summary: dict) -> str:
-    """Where the results are, and the score rounded as a3c-report's tables round it."""
-    mean, episodes = summary["mean_return_last_100"], summary["episodes"]
-    if mean is None:
-        return f"results: {run_dir} (no episode finished)"
-    window = "the last 100 episodes" if episodes >= 100 else "its one episode" if episodes == 1 else f"its {episodes} episodes"
-    return f"results: {run_dir} (mean return of {window}: {mean:.1f})"
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ class Preflight(Callback):
         self.jobs: int | None = None
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        _start_worker_server_if_needed(config)
         from a3c.preflight import check_job, resource_warnings  # gymnasium: only once Hydra has composed
 
         try:
@@ -119,3 +120,11 @@ def _refuse(lines: list[str]) -> None:
 def _warn(lines: list[str]) -> None:
     for line in lines:
         print(line, file=sys.stderr)
+
+
+def _start_worker_server_if_needed(config: DictConfig) -> None:
+    """A Hogwild run's fork server starts before the checks, so that its imports run meanwhile."""
+    if OmegaConf.select(config, "workers.mode") == "hogwild":
+        from a3c.processes import start_worker_server
+
+        start_worker_server()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from a3c import startup
 from a3c.config import Config
 from a3c.worker import Report
 
@@ -72,6 +73,8 @@ class RunRecorder:
 
     def record(self, report: Report) -> None:
         """Episodes and steps count at once; loss means go out every log_every_updates."""
+        if report.first_step_at is not None:
+            startup.mark("first_step", at=report.first_step_at)
         for step, episode_return, length in report.episodes:
             self._episode(step, episode_return, length)
         self.bad_updates += report.bad_updates
@@ -155,6 +158,10 @@ class RunRecorder:
             "eval_last_mean_return": self.eval_last["mean_return"] if self.eval_last else None,
             "eval_best_mean_return": self.eval_best["mean_return"] if self.eval_best else None,
             "eval_best_at_step": self.eval_best["global_step"] if self.eval_best else None,
+            # seconds from the start of the job to its first env step (a3c/startup.py), and the
+            # moments on the way there
+            "startup_seconds": startup.marks().get("first_step"),
+            "startup": startup.marks(),
         }
 
     def close(self) -> None:

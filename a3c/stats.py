@@ -6,13 +6,17 @@ of the Statistical Precipice") recommend over the mean or median for few-seed co
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats as scipy_stats
+
+# scipy.stats is imported where it is used: it takes about half a second, and training (which
+# imports this module for evaluation's CI) must not wait for it.
 
 CONFIDENCE = 0.95
 RESAMPLES = 2000
 
 
 def iqm(values) -> float:
+    from scipy import stats as scipy_stats
+
     return float(scipy_stats.trim_mean(np.asarray(values, dtype=float), 0.25))
 
 
@@ -22,6 +26,8 @@ def bootstrap_ci(values, seed: int = 0, axis: int = 0):
     if values.shape[axis] < 2:
         point = values.mean(axis=axis)
         return (float(point), float(point)) if np.ndim(point) == 0 else (point, point)
+    from scipy import stats as scipy_stats
+
     result = scipy_stats.bootstrap(
         (values,), np.mean, axis=axis, confidence_level=CONFIDENCE, n_resamples=RESAMPLES,
         method="percentile", rng=np.random.default_rng(seed), vectorized=True,

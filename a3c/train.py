@@ -13,11 +13,13 @@ import torch
 import torch.multiprocessing as mp
 
 from a3c import checkpoint as ckpt
+from a3c import startup
 from a3c.config import Config
-from a3c.envs import make_env
+from a3c.envs import env_spaces
 from a3c.envs.normalize import make_normalizer
 from a3c.evaluate import PeriodicEvaluator, evaluator_process
 from a3c.policy_file import POLICY_NAME, save_policy
+from a3c.processes import start_worker_server, worker_context
 from a3c.recorder import RunRecorder
 from a3c.shared_optim import make_optimizer
 from a3c.stopping import StopRequest
@@ -46,7 +48,9 @@ class Run:
         self.model, self.normalizer = _build_global_parts(cfg)
         self.optimizer = make_optimizer(self.model.parameters(), cfg.algo)
         self.resumed = self._load_resume_state()
+        startup.mark("global_model_built")
         self.tracker = make_tracker(cfg, run_dir, self.resumed.get("wandb_run_id"))
+        startup.mark("tracker_started")
         self.recorder = RunRecorder(run_dir, cfg, self.tracker)
         if self.resumed:
             self.recorder.restore(self.resumed["recorder"])
@@ -171,10 +175,9 @@ def _write_failure(run_dir: Path, err: OSError) -> str:
 def _build_global_parts(cfg: Config):
     """The global model and the one set of normalization statistics (None when off) that
     every worker adds to and the checkpoint saves."""
-    env = make_env(cfg.env, seed=cfg.train.seed)
-    model = build_model(cfg, env.observation_space, env.action_space)
-    normalizer = make_normalizer(cfg.env, env.observation_space.shape, cfg.algo.gamma)
-    env.close()
+    observation_space, action_space = env_spaces(cfg.env)  # made once, by validation
+    model = build_model(cfg, observation_space, action_space)
+    normalizer = make_normalizer(cfg.env, observation_space.shape, cfg.algo.gamma)
     return model, normalizer
 
 
@@ -202,10 +205,11 @@ def _run_in_process(state: Run) -> str:
 
 def _run_hogwild(state: Run) -> str:
     if mp.get_start_method(allow_none=True) not in (None, "spawn", "fork", "forkserver"):
-        # Inside a joblib launcher job the default is loky's own method, which a spawned child
-        # is told to restore and cannot; it only needs a standard name.
+        # Inside a joblib launcher job the default is loky's own method, which a child is told
+        # to restore and cannot; it only needs a standard name.
         mp.set_start_method("spawn", force=True)
-    ctx = mp.get_context("spawn")
+    start_worker_server()  # already running when Preflight started it (a3c/hooks.py)
+    ctx = worker_context()
     state.model.share_memory()
     shared_optim_state = state.optimizer.share_memory()
     normalizer = state.normalizer.share_memory_() if state.normalizer is not None else None
@@ -230,6 +234,7 @@ def _run_hogwild(state: Run) -> str:
         ))
     for worker in workers:
         worker.start()
+    startup.mark("workers_started")
     try:
         return _watch(workers, queue, state)
     finally:

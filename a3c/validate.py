@@ -9,7 +9,7 @@ import gymnasium as gym
 from omegaconf import DictConfig, OmegaConf
 
 from a3c.config import IMAGE_ARCHS, Config, ConfigError, EnvConfig, ModelConfig, require, validate_settings
-from a3c.envs import make_env, register_env
+from a3c.envs import env_spaces, register_env
 from a3c.envs.atari import is_ale_id
 from a3c.envs.make import uses_atari_preprocessing
 
@@ -55,14 +55,11 @@ def _validate_env(env_cfg: EnvConfig, critic: str, model: ModelConfig) -> None:
         raise ConfigError(f"env.id={env_cfg.id!r} is not allowed: a registered gymnasium id ({err})") from None
     if env_cfg.hide_obs:
         _check_hidden_entries(env_cfg, spec)
-    env = make_env(env_cfg, seed=0)
-    try:
-        _check_spaces(env, env_cfg.id, critic, model)
-        shape = env.observation_space.shape
-        require(not env_cfg.normalize_obs or len(shape) == 1, "env.normalize_obs", True,
-               f"false for {env_cfg.id}'s image observations of shape {shape} (the networks scale frames themselves)")
-    finally:
-        env.close()
+    observation_space, action_space = env_spaces(env_cfg)
+    _check_spaces(observation_space, action_space, env_cfg.id, critic, model)
+    shape = observation_space.shape
+    require(not env_cfg.normalize_obs or len(shape) == 1, "env.normalize_obs", True,
+           f"false for {env_cfg.id}'s image observations of shape {shape} (the networks scale frames themselves)")
 
 
 def _check_hidden_entries(env_cfg: EnvConfig, spec) -> None:
@@ -73,14 +70,13 @@ def _check_hidden_entries(env_cfg: EnvConfig, spec) -> None:
            f"indices into {env_cfg.id}'s flat observation of shape {shape}")
 
 
-def _check_spaces(env: gym.Env, env_id: str, critic: str, model: ModelConfig) -> None:
-    discrete = isinstance(env.action_space, gym.spaces.Discrete)
-    flat_box = isinstance(env.action_space, gym.spaces.Box) and len(env.action_space.shape) == 1
+def _check_spaces(obs_space: gym.Space, action_space: gym.Space, env_id: str, critic: str, model: ModelConfig) -> None:
+    discrete = isinstance(action_space, gym.spaces.Discrete)
+    flat_box = isinstance(action_space, gym.spaces.Box) and len(action_space.shape) == 1
     require(discrete or flat_box, "env.id", env_id,
-           f"an environment with Discrete or flat Box actions (this one has {env.action_space})")
+           f"an environment with Discrete or flat Box actions (this one has {action_space})")
     require(discrete or critic != "q", "algo.critic", critic,
-           f"none or v for continuous actions: the Q critic scores each of a discrete set ({env_id} has {env.action_space})")
-    obs_space = env.observation_space
+           f"none or v for continuous actions: the Q critic scores each of a discrete set ({env_id} has {action_space})")
     require(isinstance(obs_space, gym.spaces.Box) and len(obs_space.shape) in (1, 3), "env.id", env_id,
            f"an environment with flat or image (C, H, W) Box observations (this one has {obs_space})")
     image = len(obs_space.shape) == 3

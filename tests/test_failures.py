@@ -27,11 +27,17 @@ def wait_until_training(process: subprocess.Popen, run_dir: Path, timeout: float
     raise AssertionError(f"the run did not start training in {timeout} s")
 
 
-def workers_of(pid: int) -> list[int]:
+def children_of(pid: int) -> list[int]:
     children = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
         children += [int(c) for c in (task / "children").read_text().split()]
-    return [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    return children
+
+
+def workers_of(pid: int) -> list[int]:
+    """Hogwild workers are forked by the run's fork server (a3c/processes.py), a child of the run."""
+    servers = [c for c in children_of(pid) if b"forkserver" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    return [worker for server in servers for worker in children_of(server)]
 
 
 def finish_within(process: subprocess.Popen, seconds: float):
@@ -52,7 +58,7 @@ def test_sigterm_stops_workers_and_keeps_the_results(tmp_path):
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["stop_reason"] == "interrupted" and summary["global_step"] > 0
     assert (run_dir / "checkpoint.pt").exists()
-    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
 
 
 def test_a_killed_worker_stops_the_run_within_seconds_naming_it(tmp_path):
@@ -95,3 +101,33 @@ def test_a_run_directory_that_stops_taking_writes_ends_the_run_with_one_line_kee
     assert kept["global_step"] == saves[0] < 4000  # the first checkpoint, whole; the run stopped at the second
     assert not (tmp_path / "checkpoint.pt.tmp").exists()
     assert (tmp_path / "metrics.jsonl").read_text() and json.loads((tmp_path / "summary.json").read_text())["global_step"] < 4000 + 1000
+
+
+def processes_in_session(session: int) -> list[str]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it ended while we looked
+        if int(fields[3]) == session:  # field 6, the session id
+            found.append(stat.parent.name)
+    return found
+
+
+def test_ctrl_c_during_start_up_exits_130_and_leaves_no_process_behind(tmp_path):
+    # The default run (Hogwild, W&B offline), interrupted as a terminal does it (SIGINT to the
+    # whole process group) once its fork server exists, well before the first training step.
+    process = subprocess.Popen([sys.executable, "-m", "a3c", "train.progress=false", f"hydra.run.dir={tmp_path / 'run'}"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not children_of(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr[-2000:]
+    assert stderr.strip().splitlines() == ["interrupted during start-up, before any training step"], stderr[-2000:]
+    deadline = time.monotonic() + 5
+    while processes_in_session(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_in_session(process.pid) == []

@@ -88,6 +88,8 @@ def test_hogwild_workers_add_to_one_shared_set_of_statistics(tmp_path):
     summary = train.run(make_config(*NORMALIZED, "workers=hogwild", "workers.count=2", "workers.envs_per_worker=1",
                                     "train.total_steps=1000"), tmp_path)
     saved = load_checkpoint(tmp_path / "checkpoint.pt")["normalizer"]
-    # Both workers' steps reached the parent's tensors (a lost update under a race could
-    # only lower the count, by a batch of one).
-    assert saved["obs"]["count"].item() > 0.9 * summary["global_step"]
+    # Both workers' steps reached the parent's tensors: one worker alone would count about
+    # half. Updates take no lock, so two at once can lose one of them: measured here, 5.5% of
+    # 5,000 steps lost on the idle machine and 14% of these 1,000 while the suite loaded it
+    # (with a single worker the count is exact).
+    assert saved["obs"]["count"].item() > 0.75 * summary["global_step"]

@@ -62,7 +62,7 @@ def test_default_run_logs_to_wandb_offline_inside_the_run_dir(tmp_path):
 
 
 def test_the_closing_line_rounds_the_return_and_says_when_no_episode_finished():
-    from a3c.__main__ import closing_line
+    from a3c.train_cli import closing_line
 
     run_dir = Path("outputs/run")
     assert closing_line(run_dir, {"mean_return_last_100": 39.183333, "episodes": 250}) == \

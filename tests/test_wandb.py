@@ -29,6 +29,19 @@ def test_offline_run_holds_config_metrics_against_global_step_and_summary(tmp_pa
     assert set(run.tags) == {"CartPole-v1", "serial", "mine"}
 
 
+def test_the_first_metrics_reach_wandb_though_it_starts_after_training(tmp_path):
+    # W&B starts in a thread of its own while training begins (a3c/tracking.py): what the run
+    # logs meanwhile waits for it, and nothing is lost or reordered.
+    run_dir = tmp_path / "run"
+    result = run_cli(*TINY, f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    local = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    logged = [{key: value for key, value in row.items() if not key.startswith("_")}
+              for row in read_offline_run(run_dir).history]
+    assert len(local) > 20
+    assert logged == [{key: value for key, value in row.items() if key != "wall_time"} for row in local]
+
+
 def test_a_two_by_two_sweep_shares_one_group_with_names_from_what_varies(tmp_path):
     sweep = tmp_path / "sweep"
     result = run_cli("-m", *TINY, "algo.entropy_coef=0,0.01", "train.seed=0,1", "algo.gamma=0.98",

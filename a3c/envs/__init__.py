@@ -1,6 +1,6 @@
 """Environments, one module per family: make.py picks the family from the id and adds the
 wrappers the config asks for; batch.py steps a few envs together for one worker."""
 from a3c.envs.batch import EnvBatch, StepResult
-from a3c.envs.make import make_env, register_env
+from a3c.envs.make import env_spaces, make_env, register_env
 
-__all__ = ["EnvBatch", "StepResult", "make_env", "register_env"]
+__all__ = ["EnvBatch", "StepResult", "env_spaces", "make_env", "register_env"]

@@ -2,6 +2,8 @@
 gymnasium knows), then the wrappers every family can take."""
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import warnings
 from pathlib import Path
@@ -25,6 +27,21 @@ def uses_atari_preprocessing(env_cfg: EnvConfig) -> bool:
     if env_cfg.preprocessing == "auto":
         return is_ale_id(env_cfg.id)
     return env_cfg.preprocessing == "atari"
+
+
+_SPACES: dict[str, tuple[gym.Space, gym.Space]] = {}  # env_spaces's, by config
+
+
+def env_spaces(env_cfg: EnvConfig) -> tuple[gym.Space, gym.Space]:
+    """The (observation, action) spaces of the env a config makes. Both validation and the
+    global model need them: the env is made once per config and process (spaces do not
+    depend on the seed)."""
+    key = json.dumps(dataclasses.asdict(env_cfg), sort_keys=True)
+    if key not in _SPACES:
+        env = make_env(env_cfg, seed=0)
+        _SPACES[key] = env.observation_space, env.action_space
+        env.close()
+    return _SPACES[key]
 
 
 def make_env(env_cfg: EnvConfig, seed: int, video: Path | None = None) -> gym.Env:
