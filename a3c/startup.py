@@ -1,9 +1,9 @@
 """How long a run takes to start: named moments, in seconds since the job began.
 
-A job begins when its process starts (what a user waits for after pressing Enter), or, for the
-second and later jobs of a sweep that Hydra runs in one process, when Hydra hands it over.
-The moments go into summary.json as `startup` (benchmarks/startup.py reads them), and the
-first training step's into `startup_seconds`.
+A single run begins when its process starts (what a user waits for after pressing Enter); a
+job of a sweep, when the launcher hands it over (the sweep's own start-up is then part of the
+sweep's overhead, which benchmarks/startup.py measures as a whole). The moments go into
+summary.json as `startup`, and the first training step's into `startup_seconds`.
 """
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ def _process_start_time() -> float:
         return time.time()
 
 
-def begin_job() -> None:
-    """The first job of a process counts from the process's start; later ones from now."""
+def begin_job(single_run: bool) -> None:
+    """A single run counts from its process's start; a job of a sweep from now."""
     global _origin
-    _origin = _process_start_time() if _origin is None else time.time()
+    _origin = _process_start_time() if single_run else time.time()
     _marks.clear()
 
 

@@ -30,10 +30,11 @@ class JobFailed(Exception):
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="train")
 def main(cfg: DictConfig) -> float | None:
-    startup.begin_job()
+    single_run = HydraConfig.get().mode != RunMode.MULTIRUN
+    startup.begin_job(single_run)
     startup.mark("config_composed")
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    if HydraConfig.get().mode != RunMode.MULTIRUN:
+    if single_run:
         try:
             return train_job(cfg, run_dir)
         except JobFailed as failure:

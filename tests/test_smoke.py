@@ -59,6 +59,13 @@ def test_default_run_logs_to_wandb_offline_inside_the_run_dir(tmp_path):
     assert config["logger"]["mode"] == "offline"
     assert list((run_dir / "wandb").glob("offline-run-*/run-*.wandb"))
     assert f"results: {run_dir}" in result.stdout
+    # Its start-up, moment by moment, from the process's start to the first env step (no
+    # bound on the seconds: speed belongs in benchmarks/startup.py).
+    moments = ["config_composed", "config_validated", "torch_loaded", "global_model_built", "first_step"]
+    seconds = [summary["startup"][moment] for moment in moments]
+    assert 0 < seconds[0] and seconds == sorted(seconds) and summary["startup_seconds"] == seconds[-1]
+    # worker 0 may take its first step before worker 1 has been started
+    assert summary["startup"]["global_model_built"] <= summary["startup"]["workers_started"]
 
 
 def test_the_closing_line_rounds_the_return_and_says_when_no_episode_finished():
