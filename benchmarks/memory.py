@@ -25,13 +25,15 @@ def _peak_kib(pid: int) -> int | None:
     return None
 
 
-def _role(pid: int) -> str:
+def _role(pid: int, parent_role: str) -> str:
+    """Hogwild workers are forked by the fork server (a3c/processes.py) and share its command
+    line: a forkserver process is the server, a forkserver process under it a worker."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return "other"
-    if "spawn_main" in cmdline:
-        return "worker"
+    if "forkserver" in cmdline:
+        return "worker" if parent_role == "fork server" else "fork server"
     return "wandb" if "wandb" in cmdline else "other"
 
 
@@ -47,17 +49,17 @@ class PeakMemory:
 
     def _poll(self) -> None:
         while not self._stop.wait(self.interval):
-            pending, seen = [self.root_pid], set()
+            pending, seen = [(self.root_pid, "")], set()
             while pending:
-                pid = pending.pop()
+                pid, parent_role = pending.pop()
                 if pid in seen:
                     continue
                 seen.add(pid)
+                role = "parent" if pid == self.root_pid else _role(pid, parent_role)
                 peak = _peak_kib(pid)
                 if peak is not None:
-                    role = "parent" if pid == self.root_pid else _role(pid)
                     self.peaks[role] = max(self.peaks.get(role, 0.0), peak / 1024)
-                pending += _children(pid)
+                pending += [(child, role) for child in _children(pid)]
 
     def stop(self) -> dict[str, float]:
         self._stop.set()
