@@ -38,7 +38,8 @@ bench: $(BENCH_STAMP)
 bench-startup: $(STAMP)
 	$(BIN)/python benchmarks/startup.py
 
-# Frames per second of one Atari worker against the emulator alone; writes benchmarks/atari_results.md (~3 min).
+# Frames per second of one Atari worker with each env backend (gymnasium, envpool) against the
+# emulator alone; writes benchmarks/atari_results.md (~12 min on our shared 2-core machine).
 bench-atari: $(STAMP)
 	$(BIN)/python benchmarks/atari.py
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from gymnasium.utils import EzPickle
 
 from a3c.config import Config, flatten
 
@@ -86,8 +85,8 @@ def learner_states(learners: list) -> list[bytes | None]:
     An environment that cannot be pickled is left out (None): it restarts on resume."""
     states = []
     for learner in learners:
-        if any(isinstance(env.unwrapped, EzPickle) for env in learner.envs.envs):
-            states.append(None)  # EzPickle rebuilds a fresh env that was never reset (Box2D)
+        if not learner.envs.picklable:
+            states.append(None)
             continue
         try:
             states.append(pickle.dumps((learner.envs, learner.collector.pending_actions)))

@@ -20,6 +20,7 @@ ARCHS = ("mlp", "atari_cnn", "minatar_cnn")
 IMAGE_ARCHS = ("atari_cnn", "minatar_cnn")
 GAUSSIAN_STDS = ("output", "parameter", "sde")  # a3c/distributions.py, GaussianHead
 PREPROCESSING = ("auto", "none", "atari")
+ENV_BACKENDS = ("gymnasium", "envpool")  # envpool: ALE games only (a3c/envs/envpool.py)
 EVAL_SEED_BASE = 1_000_000  # evaluation envs' seeds start here: apart from training's
 
 
@@ -82,6 +83,9 @@ class EnvConfig:
     target_return: Optional[float] = 475.0  # the task's "solved" mean over 100 episodes
     max_episode_steps: Optional[int] = None  # None keeps the gymnasium registration's limit
     preprocessing: str = "auto"  # auto: atari for ALE/ ids, else none
+    # Who steps the envs: gymnasium (any id) or envpool (ALE/ ids with the atari preprocessing;
+    # the same observations and scores, stepped in C++; a3c/envs/envpool.py)
+    backend: str = "gymnasium"
     hide_obs: List[int] = field(default_factory=list)  # entries of a flat observation the agent never sees
     # Running normalization (SB3 VecNormalize's semantics, a3c/envs/normalize.py); logged
     # returns stay the env's own. The reward is scaled by the std of the discounted return.
@@ -232,6 +236,7 @@ def validate_settings(cfg: Config) -> None:
     )
     require(cfg.env.preprocessing in PREPROCESSING, "env.preprocessing", cfg.env.preprocessing,
            f"one of {', '.join(PREPROCESSING)}")
+    require(cfg.env.backend in ENV_BACKENDS, "env.backend", cfg.env.backend, f"one of {', '.join(ENV_BACKENDS)}")
     _validate_atari(cfg.env.atari)
     require(cfg.env.max_episode_steps is None or cfg.env.max_episode_steps >= 1, "env.max_episode_steps",
            cfg.env.max_episode_steps, "null or an integer >= 1")

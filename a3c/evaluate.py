@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from a3c.config import EVAL_SEED_BASE, Config, EnvConfig
-from a3c.envs import EnvBatch
+from a3c.envs import EnvBatch, make_env_batch
 from a3c.envs.normalize import Normalizer, make_normalizer
 from a3c.networks import ActorCriticBase, reset_state
 from a3c.policy_file import BEST_POLICY_NAME, save_policy
@@ -53,7 +53,7 @@ def play_episodes(model: ActorCriticBase, cfg: Config, normalizer_state: dict | 
     for first in range(0, episodes, MAX_PARALLEL_EPISODES):
         seeds = list(range(seed + first, seed + min(episodes, first + MAX_PARALLEL_EPISODES)))
         videos = [_film_prefix(video_dir, s) for s in seeds] if video_dir is not None else None
-        envs = EnvBatch(cfg.env, seeds, frozen_normalizer(cfg.env, cfg.algo.gamma, normalizer_state), videos)
+        envs = make_env_batch(cfg.env, seeds, frozen_normalizer(cfg.env, cfg.algo.gamma, normalizer_state), videos)
         try:
             outcomes += _play_one_episode_each(model, envs, greedy)
         finally:

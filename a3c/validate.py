@@ -11,6 +11,7 @@ from omegaconf import DictConfig, OmegaConf
 from a3c.config import IMAGE_ARCHS, Config, ConfigError, EnvConfig, ModelConfig, require, validate_settings
 from a3c.envs import env_spaces, register_env
 from a3c.envs.atari import is_ale_id
+from a3c.envs.envpool import check_envpool_settings, uses_envpool
 from a3c.envs.make import uses_atari_preprocessing
 
 
@@ -49,6 +50,8 @@ def _validate_env(env_cfg: EnvConfig, critic: str, model: ModelConfig) -> None:
     if uses_atari_preprocessing(env_cfg):
         require(is_ale_id(env_cfg.id), "env.preprocessing", env_cfg.preprocessing,
                f"auto or none for {env_cfg.id}: the atari preprocessing needs an ALE/<Game>-v5 id")
+    if uses_envpool(env_cfg):
+        check_envpool_settings(env_cfg, uses_atari_preprocessing(env_cfg))
     try:
         spec = gym.spec(env_cfg.id)
     except gym.error.Error as err:

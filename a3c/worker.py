@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import torch
 
 from a3c.config import Config
-from a3c.envs import EnvBatch
+from a3c.envs import make_env_batch
 from a3c.envs.normalize import Normalizer
 from a3c.losses import LossTerms, actor_critic_loss
 from a3c.networks import ActorCriticBase, build_model
@@ -86,7 +86,7 @@ class Learner:
                  local_copy: bool = False, normalizer: Normalizer | None = None):
         self.cfg = cfg
         self.index = worker_index
-        self.envs = EnvBatch(cfg.env, env_seeds(cfg, worker_index, n_envs), normalizer)
+        self.envs = make_env_batch(cfg.env, env_seeds(cfg, worker_index, n_envs), normalizer)
         self.global_model = global_model
         self.optimizer = optimizer
         self.collector = RolloutCollector(self.envs, cfg.algo.n_steps, carry_next_action=cfg.algo.critic == "q")

@@ -1,16 +1,25 @@
 """Atari: the DeepMind preprocessing on real ALE games, the paper's networks, and a real run."""
 import gymnasium as gym
 import numpy as np
+import pytest
 
 from a3c.config import AtariConfig, EnvConfig
-from a3c.envs import EnvBatch
+from a3c.envs import EnvBatch, make_env_batch
+from a3c.envs.envpool import EnvpoolBatch
 
 from conftest import run_cli
 from test_smoke import SUMMARY_FIELDS, read_run
 
 
-def atari_batch(game: str, seed: int = 0, **atari) -> EnvBatch:
-    return EnvBatch(EnvConfig(id=f"ALE/{game}-v5", atari=AtariConfig(**atari)), seeds=[seed])
+BACKENDS = ("gymnasium", "envpool")  # env.backend: both hold to the same semantics (test_envpool.py)
+
+
+def atari_batch(game: str, seed: int = 0, backend: str = "gymnasium", **atari) -> EnvBatch:
+    return make_env_batch(EnvConfig(id=f"ALE/{game}-v5", backend=backend, atari=AtariConfig(**atari)), seeds=[seed])
+
+
+def lives_left(envs: EnvBatch) -> int:
+    return int(envs.lives[0]) if isinstance(envs, EnvpoolBatch) else envs.envs[0].unwrapped.ale.lives()
 
 
 def play_one_game(envs: EnvBatch, seed: int = 0, max_steps: int = 20_000):
@@ -33,10 +42,12 @@ def test_pong_observations_are_four_stacked_84x84_grayscale_frames():
     assert envs.obs.max() > 0 and not np.array_equal(envs.obs[0, 0], envs.obs[0, 3])  # frames move
 
 
-def test_rewards_are_clipped_for_training_but_the_logged_return_is_the_game_score():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_rewards_are_clipped_for_training_but_the_logged_return_is_the_game_score(backend):
     # Space Invaders pays 5 to 30 points per invader; the same seed and actions replay one game.
-    clipped, _ = play_one_game(atari_batch("SpaceInvaders", terminal_on_life_loss=False))
-    raw, (_, raw_score, raw_length) = play_one_game(atari_batch("SpaceInvaders", terminal_on_life_loss=False, clip_rewards=False))
+    clipped, _ = play_one_game(atari_batch("SpaceInvaders", backend=backend, terminal_on_life_loss=False))
+    raw, (_, raw_score, raw_length) = play_one_game(
+        atari_batch("SpaceInvaders", backend=backend, terminal_on_life_loss=False, clip_rewards=False))
     clipped_rewards = np.concatenate([s.rewards for s in clipped])
     raw_rewards = np.concatenate([s.rewards for s in raw])
     assert set(np.unique(clipped_rewards)) <= {-1.0, 0.0, 1.0}
@@ -46,16 +57,16 @@ def test_rewards_are_clipped_for_training_but_the_logged_return_is_the_game_scor
     assert logged[2] == raw_length == len(raw)
 
 
-def test_a_lost_life_ends_the_training_episode_but_not_the_game():
-    envs = atari_batch("Breakout", clip_rewards=False)
-    ale = envs.envs[0].unwrapped.ale
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_lost_life_ends_the_training_episode_but_not_the_game(backend):
+    envs = atari_batch("Breakout", backend=backend, clip_rewards=False)
     rng = np.random.default_rng(0)
     rewards, lives_after_each_end = [], []
     for _ in range(20_000):
         result = envs.step(rng.integers(envs.action_space.n, size=1))
         rewards.append(result.rewards[0])
         if result.terminated[0]:
-            lives_after_each_end.append(ale.lives())  # after the reset that EnvBatch made
+            lives_after_each_end.append(lives_left(envs))  # after the reset that the batch made
         if result.finished_episodes:
             break
     # Five training episodes in one game: each reset played on with the lives left.

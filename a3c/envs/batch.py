@@ -6,6 +6,7 @@ from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
+from gymnasium.utils import EzPickle
 
 from a3c.config import EnvConfig
 from a3c.envs.make import make_env
@@ -44,8 +45,12 @@ class EnvBatch:
         self._bounds = (self.action_space.low, self.action_space.high) if isinstance(self.action_space, gym.spaces.Box) else None
         # Frames stay uint8 (a quarter of the memory); the network scales them.
         dtype = np.float32 if np.issubdtype(self.observation_space.dtype, np.floating) else self.observation_space.dtype
-        self.raw_obs = np.stack([env.reset(seed=seed)[0] for env, seed in zip(self.envs, seeds)]).astype(dtype)
-        self.running_returns = np.zeros(len(seeds))  # each env's discounted return, for reward scaling
+        self._start(np.stack([env.reset(seed=seed)[0] for env, seed in zip(self.envs, seeds)]).astype(dtype), normalizer)
+
+    def _start(self, raw_obs: np.ndarray, normalizer: Normalizer | None) -> None:
+        self.normalizer = normalizer
+        self.raw_obs = raw_obs
+        self.running_returns = np.zeros(len(raw_obs))  # each env's discounted return, for reward scaling
         # Unlike VecNormalize, the first resets are not added to the statistics: building the
         # envs must not change them (a resumed run builds its envs, then restores them).
         self.obs = self._normalized(self.raw_obs)
@@ -53,9 +58,27 @@ class EnvBatch:
     def __len__(self) -> int:
         return len(self.envs)
 
+    @property
+    def picklable(self) -> bool:
+        """Whether a checkpoint can hold these envs mid-episode (else they restart on resume)."""
+        # EzPickle rebuilds a fresh env that was never reset (Box2D).
+        return not any(isinstance(env.unwrapped, EzPickle) for env in self.envs)
+
     def step(self, actions: np.ndarray, active: np.ndarray | None = None) -> StepResult:
         """Step every env (or only those with active=True; the rest stand still). Afterwards
         self.obs holds what to act on next (a fresh reset where an episode ended)."""
+        rewards, terminated, truncated, final_obs, finished = self._step_envs(actions, active)
+        if self.normalizer is None:  # obs is raw_obs, already updated in place
+            return StepResult(rewards, terminated, truncated, final_obs, finished)
+        stepped = np.ones(len(self), dtype=bool) if active is None else active.astype(bool)
+        self.obs = self._normalized(self.raw_obs, stepped)
+        final_obs = self._normalized(final_obs)
+        rewards = self.normalizer.rewards(rewards, self.running_returns, terminated | truncated, stepped)
+        return StepResult(rewards, terminated, truncated, final_obs, finished)
+
+    def _step_envs(self, actions: np.ndarray, active: np.ndarray | None) -> tuple:
+        """(rewards, terminated, truncated, final_obs, finished episodes) before normalization;
+        self.raw_obs is updated in place."""
         n = len(self.envs)
         rewards = np.zeros(n, dtype=np.float32)
         terminated = np.zeros(n, dtype=bool)
@@ -74,13 +97,7 @@ class EnvBatch:
                 final_obs[i] = obs
                 obs, _ = env.reset()
             self.raw_obs[i] = obs
-        if self.normalizer is None:  # obs is raw_obs, already updated in place
-            return StepResult(rewards, terminated, truncated, final_obs, finished)
-        stepped = np.ones(n, dtype=bool) if active is None else active.astype(bool)
-        self.obs = self._normalized(self.raw_obs, stepped)
-        final_obs = self._normalized(final_obs)
-        rewards = self.normalizer.rewards(rewards, self.running_returns, terminated | truncated, stepped)
-        return StepResult(rewards, terminated, truncated, final_obs, finished)
+        return rewards, terminated, truncated, final_obs, finished
 
     def _normalized(self, raw: np.ndarray, update: np.ndarray | None = None) -> np.ndarray:
         """Normalized observations (raw itself without a normalizer); the rows in update are
