@@ -20,11 +20,13 @@ from a3c import stats
 from a3c.config import Config, flatten
 
 # Keys that say how a run was carried out, not what was tried: its seed, budgets, where it
-# resumed from, logging, progress, checkpoints, failure allowance and periodic evaluation. Runs
+# resumed from, logging, progress, checkpoints, failure allowance, periodic evaluation and what
+# it returns to a sweeper. Runs
 # that differ only there are one setting, and a label never names them.
 NOT_A_SETTING = (
     "train.seed", "train.total_steps", "train.max_minutes", "train.resume", "train.progress",
-    "train.log_every_updates", "train.checkpoint_every_steps", "train.max_bad_updates", "train.eval_", "logger.",
+    "train.log_every_updates", "train.checkpoint_every_steps", "train.max_bad_updates", "train.eval_", "train.objective",
+    "logger.",
 )
 
 
