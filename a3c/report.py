@@ -18,6 +18,7 @@ from omegaconf import OmegaConf
 
 from a3c import stats
 from a3c.config import Config, flatten
+from a3c.sweep import short_value
 
 # Keys that say how a run was carried out, not what was tried: its seed, budgets, where it
 # resumed from, logging, progress, checkpoints, failure allowance, periodic evaluation and what
@@ -129,7 +130,7 @@ def group_settings(runs: list[Run]) -> tuple[list[str], list[Setting]]:
     keys = label_keys(runs)
     settings: dict[str, Setting] = {}
     for run in runs:
-        values = {key.removesuffix(".name"): str(run.config.get(key)) for key in keys}
+        values = {key.removesuffix(".name"): short_value(run.config.get(key)) for key in keys}
         label = " ".join(f"{key}={value}" for key, value in values.items()) or "all runs"
         settings.setdefault(label, Setting(label, values=values)).runs.append(run)
     return keys, list(settings.values())

@@ -18,6 +18,27 @@ from omegaconf import OmegaConf
 # optuna imports alembic, which logs a "setup plugin" line per plugin through Hydra's log.
 logging.getLogger("alembic").setLevel(logging.WARNING)
 INTERRUPTED = "interrupted"  # the user attribute of a trial a Ctrl-C left running
+# What a Ctrl-C of this process says (a3c/__main__.py): set once a study with a storage starts.
+resume_hint: str | None = None
+
+
+def run_search(sweeper: Any, arguments: list[str]) -> None:
+    """Continue the study, then sweep. When no trial has finished, the sweeper fails looking for
+    the best one: end the search instead, and the end of the multirun lists the failed jobs
+    (a3c/hooks.py)."""
+    continue_study(sweeper)
+    try:
+        sweeper.sweep(arguments)
+    except ValueError:
+        if sweeper.storage is None or completed_trials(sweeper):
+            raise
+
+
+def completed_trials(sweeper: Any) -> int:
+    import optuna
+
+    study = optuna.load_study(study_name=sweeper.study_name, storage=sweeper.storage)
+    return len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
 
 
 def continue_study(sweeper: Any) -> None:
@@ -31,6 +52,9 @@ def continue_study(sweeper: Any) -> None:
     OmegaConf.save(config, sweep_dir / "multirun.yaml")
     if sweeper.storage is None:
         return  # an in-memory study: nothing to continue
+    global resume_hint
+    resume_hint = (f"study {sweeper.study_name} in {sweeper.storage} keeps the finished trials; "
+                   "the same command continues it")
     storage = optuna.storages.get_storage(sweeper.storage)
     if sweeper.study_name not in {summary.study_name for summary in optuna.get_all_study_summaries(storage)}:
         return  # a new study: the sweeper creates it

@@ -34,13 +34,14 @@ def run_name(algo_name: str, seed: int, job_overrides: list[str], varying: list[
     parts = [algo_name]
     for key in varying:
         if key not in (SEED_KEY, "algo") and key in values:
-            parts.append(f"{key.split('.')[-1]}={_short(values[key])}")
+            parts.append(f"{key.split('.')[-1]}={short_value(values[key])}")
     parts.append(f"seed={seed}")
     return "-".join(parts)
 
 
-def _short(value: object) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
+def short_value(value: object) -> str:
+    """A value as a name or label shows it: floats drawn from an interval by 3 significant digits."""
+    return str(float(f"{value:.3g}")) if isinstance(value, float) else str(value)  # 0.0 stays 0.0
 
 
 def tracking_names(algo_name: str, seed: int) -> tuple[str | None, str]:

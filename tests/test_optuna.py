@@ -94,8 +94,8 @@ def test_every_trial_is_a_wandb_run_of_the_search_named_by_its_sampled_values(tm
         run = read_offline_run(sweep / str(trial.number))
         params = trial.params
         assert run.group == "search"
-        assert run.name == (f"a3c-lr={params['algo.lr']:.3g}-entropy_coef={params['algo.entropy_coef']:.3g}"
-                            f"-n_steps={params['algo.n_steps']}-seed=0")
+        lr, entropy_coef = (float(f"{params[key]:.3g}") for key in ("algo.lr", "algo.entropy_coef"))
+        assert run.name == f"a3c-lr={lr}-entropy_coef={entropy_coef}-n_steps={params['algo.n_steps']}-seed=0"
 
 
 @pytest.mark.parametrize("override, expected", [
@@ -124,3 +124,14 @@ def test_a_bad_objective_stops_a_single_run_too(tmp_path):
     result = run_cli("train.objective=best", "logger=off", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == "error: train.objective='best' is not allowed: one of last_100, auc"
+
+
+def test_failed_jobs_are_failed_trials_and_the_search_lists_them(tmp_path):
+    sweep = tmp_path / "search"
+    # A checkpoint to resume that is not there fails each job once it runs, after the preflight.
+    result = search(tmp_path, "hydra.sweeper.n_trials=2", f"train.resume={tmp_path / 'nothing'}")
+    assert result.returncode == 1
+    assert "error: 2 jobs failed:" in result.stderr and "Traceback" not in result.stderr
+    assert [t.state for t in load_study(sweep).trials] == [optuna.trial.TrialState.FAIL] * 2
+    assert sorted(path.parent.name for path in sweep.glob("*/failed.txt")) == ["0", "1"]
+    assert not (sweep / "optimization_results.yaml").exists()

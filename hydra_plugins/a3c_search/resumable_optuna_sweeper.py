@@ -11,7 +11,6 @@ class ResumableOptunaSweeper(OptunaSweeper):
     command again continues the study in its storage up to n_trials."""
 
     def sweep(self, arguments: List[str]) -> None:
-        from a3c.search import continue_study  # optuna loads only once a search starts
+        from a3c.search import run_search  # optuna loads only once a search starts
 
-        continue_study(self.sweeper)
-        return self.sweeper.sweep(arguments)
+        run_search(self.sweeper, arguments)
