@@ -45,7 +45,6 @@ bench-atari: $(STAMP)
 
 # One study, from nothing to experiments/<study>/table.md and its plots. See README.
 STUDIES := lineage entropy n_steps workers learning_rate memory minatar benchmark
-REPORT_ARGS_learning_rate := --scatter algo.lr
 
 # Studies in EVALUATED also play each run's final policy (a3c-eval) for the table's eval column.
 EVALUATED := benchmark
@@ -55,7 +54,17 @@ study-%: install
 	rm -rf multirun/study-$*
 	$(BIN)/a3c-train -m +experiment=$* logger=off hydra.sweep.dir=multirun/study-$* $(ARGS)
 	$(if $(filter $*,$(EVALUATED)),for run in multirun/study-$*/*/; do $(BIN)/a3c-eval $$run eval.episodes=$(EVAL_EPISODES) || exit 1; done)
-	$(BIN)/a3c-report multirun/study-$* --out experiments/$* $(REPORT_ARGS_$*)
+	$(BIN)/a3c-report multirun/study-$* --out experiments/$*
+
+# The paper's protocol: one random search of 20 learning rates per optimizer (an Optuna study
+# each, conf/experiment/learning_rate.yaml), then final return against the rate.
+study-learning_rate: install
+	rm -rf multirun/study-learning_rate
+	for optimizer in rmsprop adam; do \
+	  $(BIN)/a3c-train -m +experiment=learning_rate algo.optimizer=$$optimizer logger=off \
+	    hydra.sweep.dir=multirun/study-learning_rate/$$optimizer $(ARGS) || exit 1; \
+	done
+	$(BIN)/a3c-report multirun/study-learning_rate --out experiments/learning_rate --scatter algo.lr
 
 studies: $(addprefix study-,$(STUDIES))
 

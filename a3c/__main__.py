@@ -15,6 +15,10 @@ def main() -> None:
         from a3c.processes import stop_worker_server
 
         stop_worker_server()
+        search = sys.modules.get("a3c.search")
+        if search is not None and search.resume_hint:  # an Optuna search (its jobs say where they stopped)
+            print(f"\ninterrupted: {search.resume_hint}", file=sys.stderr)
+            sys.exit(130)
         before = "" if "first_step" in startup.marks() else " during start-up, before any training step"
         print(f"\ninterrupted{before}", file=sys.stderr)
         sys.exit(130)

@@ -18,7 +18,7 @@ CHECKPOINT_NAME = "checkpoint.pt"
 # would make a different experiment.
 RESUMABLE_CHANGES = ("train.total_steps", "train.max_minutes", "train.progress", "train.log_every_updates",
                      "train.resume", "train.checkpoint_every_steps", "train.max_bad_updates",
-                     "train.stop_at_target", "train.target_return", "train.eval_", "logger.")
+                     "train.stop_at_target", "train.target_return", "train.eval_", "train.objective", "logger.")
 
 
 class CheckpointError(ValueError):

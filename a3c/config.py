@@ -21,6 +21,7 @@ IMAGE_ARCHS = ("atari_cnn", "minatar_cnn")
 GAUSSIAN_STDS = ("output", "parameter", "sde")  # a3c/distributions.py, GaussianHead
 PREPROCESSING = ("auto", "none", "atari")
 ENV_BACKENDS = ("gymnasium", "envpool")  # envpool: ALE games only (a3c/envs/envpool.py)
+OBJECTIVES = ("last_100", "auc")  # what a job returns to a sweeper (a3c/train_cli.py, objective)
 EVAL_SEED_BASE = 1_000_000  # evaluation envs' seeds start here: apart from training's
 
 
@@ -117,6 +118,11 @@ class TrainConfig:
     progress: bool = True
     eval_every_steps: int = 0  # greedy evaluation of the global model this often (0 = off); best_policy.pt
     eval_episodes: int = 10
+    # What the run returns to a sweeper such as Optuna's: last_100, the mean return of its last
+    # 100 episodes (as summary.json); auc, the mean return of all its episodes (every episode in
+    # metrics.jsonl, those before a resume too): the area under the learning curve over its
+    # length in episodes, which rewards learning fast.
+    objective: str = "last_100"
 
 
 @dataclass
@@ -227,6 +233,7 @@ def validate_settings(cfg: Config) -> None:
     require(train.log_every_updates >= 1, "train.log_every_updates", train.log_every_updates, "an integer >= 1")
     require(train.eval_every_steps >= 0, "train.eval_every_steps", train.eval_every_steps, "an integer >= 0 (0 = off)")
     require(train.eval_episodes >= 1, "train.eval_episodes", train.eval_episodes, "an integer >= 1")
+    require(train.objective in OBJECTIVES, "train.objective", train.objective, f"one of {', '.join(OBJECTIVES)}")
     require(cfg.logger.backend in LOGGER_BACKENDS, "logger.backend", cfg.logger.backend, f"one of {', '.join(LOGGER_BACKENDS)}")
     require(
         cfg.logger.mode in ("online", "offline", "disabled"),

@@ -23,6 +23,7 @@ from a3c.config import ConfigError, require
 
 FAILED_NAME = "failed.txt"
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+OPTUNA_SWEEPER = "OptunaSweeper"  # hydra-optuna-sweeper's, and ours that resumes (a3c/search.py)
 
 
 class Preflight(Callback):
@@ -49,8 +50,10 @@ class Preflight(Callback):
         from a3c.preflight import check_job, resource_warnings
 
         jobs = sweep_jobs(config)
-        if jobs is None:
-            return  # another sweeper chooses its jobs as it goes: each job checks itself
+        if jobs is None:  # another sweeper chooses its jobs as it goes: each job checks itself
+            if OPTUNA_SWEEPER in config.hydra.sweeper._target_:
+                check_search_space(config)
+            return
         self.jobs = len(jobs)
         try:
             check_writable("hydra.sweep.dir", Path(config.hydra.sweep.dir))
@@ -94,6 +97,33 @@ def sweep_jobs(config: DictConfig) -> list[list[str]] | None:
     arguments += OmegaConf.to_container(config.hydra.overrides.task)
     parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
     return BasicSweeper.split_arguments(parser.parse_overrides(arguments), None)[0]
+
+
+def check_search_space(config: DictConfig) -> None:
+    """An Optuna search draws its jobs as it goes: check a job at each bound of the search
+    space before the first trial, so that a value no run takes is one line, not a night of
+    failed trials."""
+    from a3c.preflight import check_job
+    from a3c.search import search_space_bounds
+
+    params = config.hydra.sweeper.get("params") or {}
+    arguments = [f"{key}={value}" for key, value in params.items()]
+    arguments += OmegaConf.to_container(config.hydra.overrides.task)
+    loader = GlobalHydra.instance().config_loader()
+    try:
+        check_writable("hydra.sweep.dir", Path(config.hydra.sweep.dir))
+        fixed, bounds = search_space_bounds(arguments)
+        check_job(loader.load_sweep_config(config, fixed))  # what every trial shares
+    except ValueError as err:  # a ConfigError, or a search space Optuna refuses
+        _refuse([f"error: {err}"])
+    errors = []
+    for search_space, overrides in bounds:
+        try:
+            check_job(loader.load_sweep_config(config, fixed + overrides))
+        except ConfigError as err:
+            errors.append(f"error: {err} (from the search space {search_space})")
+    if errors:
+        _refuse(errors + ["no trial of the search was started"])
 
 
 def check_writable(key: str, directory: Path) -> None:

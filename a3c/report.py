@@ -18,13 +18,16 @@ from omegaconf import OmegaConf
 
 from a3c import stats
 from a3c.config import Config, flatten
+from a3c.sweep import short_value
 
 # Keys that say how a run was carried out, not what was tried: its seed, budgets, where it
-# resumed from, logging, progress, checkpoints, failure allowance and periodic evaluation. Runs
+# resumed from, logging, progress, checkpoints, failure allowance, periodic evaluation and what
+# it returns to a sweeper. Runs
 # that differ only there are one setting, and a label never names them.
 NOT_A_SETTING = (
     "train.seed", "train.total_steps", "train.max_minutes", "train.resume", "train.progress",
-    "train.log_every_updates", "train.checkpoint_every_steps", "train.max_bad_updates", "train.eval_", "logger.",
+    "train.log_every_updates", "train.checkpoint_every_steps", "train.max_bad_updates", "train.eval_", "train.objective",
+    "logger.",
 )
 
 
@@ -127,7 +130,7 @@ def group_settings(runs: list[Run]) -> tuple[list[str], list[Setting]]:
     keys = label_keys(runs)
     settings: dict[str, Setting] = {}
     for run in runs:
-        values = {key.removesuffix(".name"): str(run.config.get(key)) for key in keys}
+        values = {key.removesuffix(".name"): short_value(run.config.get(key)) for key in keys}
         label = " ".join(f"{key}={value}" for key, value in values.items()) or "all runs"
         settings.setdefault(label, Setting(label, values=values)).runs.append(run)
     return keys, list(settings.values())

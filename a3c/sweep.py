@@ -2,7 +2,8 @@
 
 The group is the sweep; a run's name lists the overrides that vary across the sweep, with
 the seed last, so that seeds of one setting share a name prefix and W&B's "group by" averages
-them: `a3c-n_steps=20-entropy_coef=0-seed=3`.
+them: `a3c-n_steps=20-entropy_coef=0-seed=3`. The Optuna sweeper's values are drawn from
+intervals, so floats are named by 3 significant digits: `a3c-lr=0.000412-entropy_coef=0.0031-seed=0`.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ SEED_KEY = "train.seed"
 
 
 def varying_keys(sweep_overrides: list[str]) -> list[str]:
-    """Keys the sweep gives several values (`a=1,2`, `range(3)`, `choice(...)`), in order.
+    """Keys the sweep gives several values (`a=1,2`, `range(3)`, `choice(...)`, and the Optuna
+    sweeper's `interval(...)`), in order.
 
     The overrides come in the order Hydra applies them: config sweeper params, then the
     command line."""
@@ -32,9 +34,14 @@ def run_name(algo_name: str, seed: int, job_overrides: list[str], varying: list[
     parts = [algo_name]
     for key in varying:
         if key not in (SEED_KEY, "algo") and key in values:
-            parts.append(f"{key.split('.')[-1]}={values[key]}")
+            parts.append(f"{key.split('.')[-1]}={short_value(values[key])}")
     parts.append(f"seed={seed}")
     return "-".join(parts)
+
+
+def short_value(value: object) -> str:
+    """A value as a name or label shows it: floats drawn from an interval by 3 significant digits."""
+    return str(float(f"{value:.3g}")) if isinstance(value, float) else str(value)  # 0.0 stays 0.0
 
 
 def tracking_names(algo_name: str, seed: int) -> tuple[str | None, str]:
@@ -51,6 +58,7 @@ def _sweep_overrides(sweep_dir: Path) -> list[str]:
     # Hydra saves the sweep's own command-line overrides in multirun.yaml before any job starts;
     # a job sees only its own expanded values, and under joblib not the original argv either.
     # Sweeps set in a config (hydra.sweeper.params, as conf/experiment/*.yaml do) count too.
+    # The Optuna sweeper writes no multirun.yaml of its own: a3c/search.py writes it.
     multirun_yaml = sweep_dir / "multirun.yaml"
     if not multirun_yaml.exists():
         return []

@@ -1,6 +1,7 @@
 """The Hydra app behind `a3c-train` (a3c/__main__.py): compose the config, validate it, train."""
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.plugins import Plugins
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
@@ -15,8 +17,11 @@ from a3c import CONF_DIR, startup
 from a3c.config import Config, ConfigError, register_configs
 from a3c.hooks import clear_failure, record_failure
 from a3c.sweep import tracking_names
+from hydra_plugins.a3c_search.resumable_optuna_sweeper import ResumableOptunaSweeper
 
 register_configs()
+# Hydra's plugin scan misses a namespace package installed in editable mode (make install).
+Plugins.instance().register(ResumableOptunaSweeper)
 log = logging.getLogger(__name__)
 
 
@@ -106,7 +111,18 @@ def train_job(cfg: DictConfig, run_dir: Path) -> float | None:
         print(f"interrupted: results and a checkpoint to resume from are in {run_dir}", file=sys.stderr)
         sys.exit(130)
     print(closing_line(run_dir, summary))
-    return summary["mean_return_last_100"]
+    return objective(config.train.objective, summary, run_dir)
+
+
+def objective(name: str, summary: dict, run_dir: Path) -> float | None:
+    """What a sweeper optimizes (train.objective); None when no episode finished, which
+    Optuna's sweeper records as a failed trial."""
+    if name == "last_100":
+        return summary["mean_return_last_100"]
+    with open(run_dir / "metrics.jsonl", encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines]
+    returns = [row["charts/episodic_return"] for row in rows if "charts/episodic_return" in row]
+    return sum(returns) / len(returns) if returns else None
 
 
 def closing_line(run_dir: Path, summary: dict) -> str:

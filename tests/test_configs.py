@@ -151,7 +151,8 @@ def test_bad_input_on_the_command_line_fails_before_training(tmp_path, override,
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("study", ["lineage", "entropy", "n_steps", "workers", "learning_rate", "benchmark", "memory", "minatar"])
+@pytest.mark.parametrize("study", ["lineage", "entropy", "n_steps", "workers", "learning_rate", "benchmark", "memory", "minatar",
+                                   "search"])
 def test_every_study_preset_composes(study):
     cfg = make_config(f"+experiment={study}")
     assert cfg.train.progress is False

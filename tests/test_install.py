@@ -9,7 +9,7 @@ from conftest import REPO
 
 # What the package is built from; copied so that the build's files (build/, *.egg-info) land
 # in tmp_path, not in the checkout.
-SOURCES = ("pyproject.toml", "README.md", "a3c", "conf")
+SOURCES = ("pyproject.toml", "README.md", "a3c", "conf", "hydra_plugins")
 
 
 def installed_copy(tmp_path):

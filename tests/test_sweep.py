@@ -18,3 +18,13 @@ def test_run_name_lists_what_varies_then_the_seed():
 
 def test_a_single_run_is_named_by_algo_and_seed():
     assert run_name("reinforce", 0, ["logger=off"], []) == "reinforce-seed=0"
+
+
+def test_an_optuna_search_space_varies_its_intervals_and_choices():
+    search = ["algo.lr=tag(log, interval(1e-4, 1e-2))", "algo.n_steps=choice(5, 20)", "algo.optimizer=adam"]
+    assert varying_keys(search) == ["algo.lr", "algo.n_steps"]
+
+
+def test_a_sampled_float_is_named_by_three_significant_digits():
+    job = ["algo.lr=0.00041234567891", "algo.n_steps=20", "train.seed=0"]
+    assert run_name("a3c", 0, job, ["algo.lr", "algo.n_steps"]) == "a3c-lr=0.000412-n_steps=20-seed=0"
