@@ -25,8 +25,10 @@ def best_and_final(run_dir: Path) -> tuple[float, float]:
 def main(sweeps: list[str]) -> None:
     print("| algo | env | seed | best last-100 | final last-100 | final within 10% of best |")
     print("|---|---|---|---|---|---|")
-    for sweep in sweeps:
-        for run_dir in sorted(Path(sweep).iterdir(), key=lambda p: int(p.name) if p.name.isdigit() else -1):
+    for path in map(Path, sweeps):  # sweep directories, or run directories themselves
+        runs = [path] if (path / "summary.json").exists() else sorted(
+            path.iterdir(), key=lambda p: int(p.name) if p.name.isdigit() else -1)
+        for run_dir in runs:
             if not (run_dir / "summary.json").exists():
                 continue
             summary = json.loads((run_dir / "summary.json").read_text())
