@@ -41,11 +41,11 @@ class GaussianHead:
     std="output": the actor outputs the raw std too, std = softplus(raw), as in Mnih et al. 2016
     (Section 5.2: a linear mean and a softplus variance output).
     std="parameter": the raw std is a log-std learned apart from the state, std = exp(raw), as
-    SB3 and most PPO/A2C ports do (the network appends it: a3c/networks.py, StdParameter).
+    SB3 and most PPO/A2C ports do (the network appends it: a3c/gaussian_std.py, StdParameter).
     std="sde": generalized state-dependent exploration (gSDE, Raffin et al. 2022), as the RL
     Zoo's A2C on Pendulum: the raw std is a log-std that depends on the state, and a third
     block of the input is the exploration noise itself, which sampling adds to the mean
-    (a3c/networks.py, StateDependentNoise)."""
+    (a3c/gaussian_std.py, StateDependentNoise)."""
 
     def __init__(self, space: gym.spaces.Box, std: str = "output"):
         self.action_dim = int(space.shape[0])
