@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: install train test bench bench-startup bench-atari clean studies
+.PHONY: install train test bench bench-startup bench-atari clean studies study-benchmark-sb3
 
 install: $(STAMP)
 
@@ -42,6 +42,16 @@ bench-startup: $(STAMP)
 # emulator alone; writes benchmarks/atari_results.md (~12 min on our shared 2-core machine).
 bench-atari: $(STAMP)
 	$(BIN)/python benchmarks/atari.py
+
+# The benchmark's outside reference, measured here: SB3 A2C with the RL Zoo's own settings,
+# 5 seeds each on LunarLander, Acrobot and MountainCar (~1 h on one core); writes
+# experiments/benchmark/sb3_runs.jsonl and sb3_reference.md.
+SB3_RUNS := experiments/benchmark/sb3_runs.jsonl
+study-benchmark-sb3: $(BENCH_STAMP)
+	rm -f $(SB3_RUNS)
+	for env in lunar_lander acrobot mountain_car; do for seed in 0 1 2 3 4; do \
+	    $(BIN)/python experiments/benchmark/sb3_reference.py $$env --seed $$seed >> $(SB3_RUNS) || exit 1; done; done
+	$(BIN)/python experiments/benchmark/sb3_reference.py --table $(SB3_RUNS) > experiments/benchmark/sb3_reference.md
 
 # One study, from nothing to experiments/<study>/table.md and its plots. See README.
 STUDIES := lineage entropy n_steps workers learning_rate memory minatar benchmark

@@ -61,15 +61,22 @@ def probe(model, env, label: str) -> None:
     print(f"logits time-std {logits.std(0).mean():.4f}; mean action probabilities {probs}")
 
 
-def main(path: str) -> None:
-    torch.set_num_threads(1)
-    saved = load_checkpoint(path)  # our own runs' checkpoints: trusted
+def trained_and_fresh(saved: dict):
+    """A Pong env, the network saved (a checkpoint's or a policy file's payload) and a fresh
+    one of the same config, seeded."""
     cfg = trained_config(saved["config"], [])
     env = make_env(cfg.env, seed=5)
     trained = build_model(cfg, env.observation_space, env.action_space)
     trained.load_state_dict(saved["model"])
     torch.manual_seed(0)
     fresh = build_model(cfg, env.observation_space, env.action_space)
+    return env, trained, fresh
+
+
+def main(path: str) -> None:
+    torch.set_num_threads(1)
+    saved = load_checkpoint(path)  # our own runs' checkpoints: trusted
+    env, trained, fresh = trained_and_fresh(saved)
     probe(fresh, env, "fresh init")
     probe(trained, env, f"trained ({saved['global_step']:,} agent steps)")
 
