@@ -44,7 +44,7 @@ bench-atari: $(STAMP)
 	$(BIN)/python benchmarks/atari.py
 
 # The benchmark's outside reference, measured here: SB3 A2C with the RL Zoo's own settings,
-# 5 seeds each on LunarLander, Acrobot and MountainCar (~1 h on one core); writes
+# 5 seeds each on LunarLander, Acrobot and MountainCar (~20 min, one run at a time); writes
 # experiments/benchmark/sb3_runs.jsonl and sb3_reference.md.
 SB3_RUNS := experiments/benchmark/sb3_runs.jsonl
 study-benchmark-sb3: $(BENCH_STAMP)
