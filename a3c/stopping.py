@@ -1,5 +1,5 @@
-"""Ctrl-C and SIGTERM: the first finishes the update in hand, checkpoints and exits; the
-second exits at once."""
+"""Why a run stops before its budget. Ctrl-C and SIGTERM (StopRequest): the first finishes the
+update in hand, checkpoints and exits; the second exits at once. A failure (RunFailed)."""
 from __future__ import annotations
 
 import signal
@@ -26,3 +26,8 @@ class StopRequest:
         if self.requested:
             raise KeyboardInterrupt
         self.requested = True
+
+
+class RunFailed(RuntimeError):
+    """The run cannot go on: a worker died, too many updates were not finite, or the run
+    directory cannot be written."""
