@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from multiprocessing import forkserver
+from multiprocessing import forkserver, resource_tracker
 
 START_METHOD = "forkserver"
 PRELOAD = ["torch", "torch.multiprocessing", "a3c.worker", "a3c.evaluate"]
@@ -30,6 +30,10 @@ def start_worker_server() -> None:
     passes through exec to the server and through fork to the workers (the parent alone
     decides when they stop). In the parent a Ctrl-C of that moment waits, and arrives after."""
     worker_context()
+    # The fork server starts the resource tracker first, if none runs yet, and that start
+    # unblocks SIGINT on its way out (CPython's resource_tracker.ensure_running): started
+    # here, before the mask, it is already running then and leaves the mask alone.
+    resource_tracker.ensure_running()
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         forkserver.ensure_running()

@@ -115,6 +115,20 @@ def processes_in_session(session: int) -> list[str]:
     return found
 
 
+def test_the_fork_server_starts_with_ctrl_c_blocked_and_the_parent_gets_it_back():
+    # In a fresh process, as in `a3c-train`: the resource tracker that the fork server starts
+    # first unblocks SIGINT on its way out (CPython's), and a Ctrl-C then killed the server in
+    # the middle of its imports, with a traceback on the terminal.
+    code = ("import signal; from multiprocessing import forkserver; from a3c.processes import start_worker_server; "
+            "start_worker_server(); pid = forkserver._forkserver._forkserver_pid; "
+            "print(next(l for l in open(f'/proc/{pid}/status') if l.startswith('SigBlk:')).split()[1]); "
+            "print(signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))")
+    server_mask, parent_blocks = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                                timeout=60, check=True).stdout.split()
+    assert int(server_mask, 16) & 1 << (signal.SIGINT - 1), "the fork server can be killed by Ctrl-C while it imports"
+    assert parent_blocks == "False"
+
+
 def test_ctrl_c_during_start_up_exits_130_and_leaves_no_process_behind(tmp_path):
     # The default run (Hogwild, W&B offline), interrupted as a terminal does it (SIGINT to the
     # whole process group) once its fork server exists, well before the first training step.
