@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,13 @@ def run_cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.Completed
         [sys.executable, "-m", "a3c", *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
     )
+
+
+def ctrl_c_as_from_a_terminal() -> None:
+    """preexec_fn for a CLI run that a test interrupts: SIGINT at its default, as in a terminal,
+    even where the tests themselves were started in the background (a non-interactive shell's
+    `&` ignores SIGINT, the ignore is inherited, and Python then leaves it ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture

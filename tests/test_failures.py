@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from conftest import ctrl_c_as_from_a_terminal
+
 RUN_FOR_LONG = ["workers=hogwild", "workers.count=2", "logger=off", "train.progress=false",
                 "train.total_steps=100000000", "train.target_return=null"]
 
@@ -133,7 +135,8 @@ def test_ctrl_c_during_start_up_exits_130_and_leaves_no_process_behind(tmp_path)
     # The default run (Hogwild, W&B offline), interrupted as a terminal does it (SIGINT to the
     # whole process group) once its fork server exists, well before the first training step.
     process = subprocess.Popen([sys.executable, "-m", "a3c", "train.progress=false", f"hydra.run.dir={tmp_path / 'run'}"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=ctrl_c_as_from_a_terminal)
     deadline = time.monotonic() + 60
     while not children_of(process.pid) and time.monotonic() < deadline:
         time.sleep(0.02)

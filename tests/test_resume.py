@@ -10,7 +10,7 @@ import torch
 from a3c import train
 from a3c.checkpoint import load_checkpoint
 
-from conftest import make_config, run_cli
+from conftest import ctrl_c_as_from_a_terminal, make_config, run_cli
 from wandb_reader import read_records
 
 SERIAL = ["workers=serial", "logger=off", "train.progress=false", "train.target_return=null"]
@@ -34,7 +34,8 @@ def test_interrupt_then_rerun_continues_the_same_run_and_wandb_curve(tmp_path):
     run_dir = tmp_path / "run"
     args = ["workers=serial", "train.progress=false", "train.target_return=null", "train.total_steps=200000",
             "train.checkpoint_every_steps=5000", f"hydra.run.dir={run_dir}"]
-    process = subprocess.Popen([sys.executable, "-m", "a3c", *args], stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "a3c", *args], stderr=subprocess.PIPE, text=True,
+                               preexec_fn=ctrl_c_as_from_a_terminal)
     deadline = time.monotonic() + 60
     while not (run_dir / "checkpoint.pt").exists() and time.monotonic() < deadline:  # a periodic one
         time.sleep(0.1)
