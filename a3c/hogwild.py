@@ -36,25 +36,10 @@ def run_hogwild(state: Run) -> str:
     shared_optim_state = state.optimizer.share_memory()
     normalizer = state.normalizer.share_memory_() if state.normalizer is not None else None
     step_counter, stop_event, queue = ctx.Value("q", state.recorder.global_step), ctx.Event(), ctx.Queue()
-    shared = (state.model, shared_optim_state, normalizer, step_counter, stop_event, queue)
-    workers = _processes(ctx, state, shared)
-    for worker in workers:
-        worker.start()
-    startup.mark("workers_started")
-    try:
-        return _watch(workers, queue, state)
-    finally:
-        stop_event.set()
-        _drain_and_join(workers, queue, state.recorder)
-
-
-def _processes(ctx, state: Run, shared: tuple) -> list:
-    """The workers, and the periodic evaluator when there is one; not started yet."""
-    model, shared_optim_state, normalizer, step_counter, stop_event, queue = shared
-    processes = [
+    workers = [
         ctx.Process(
             target=hogwild_worker,
-            args=(i, state.cfg, model, shared_optim_state, normalizer, step_counter, stop_event, queue),
+            args=(i, state.cfg, state.model, shared_optim_state, normalizer, step_counter, stop_event, queue),
             name=f"worker-{i}",
             daemon=True,
         )
@@ -63,13 +48,20 @@ def _processes(ctx, state: Run, shared: tuple) -> list:
     if state.cfg.train.eval_every_steps:
         # A process of its own: playing episodes neither stalls a worker nor the parent's
         # draining of the queue. It reads the shared model, as the workers do.
-        processes.append(ctx.Process(
+        workers.append(ctx.Process(
             target=evaluator_process,
-            args=(state.cfg, state.run_dir, model, normalizer, step_counter, stop_event, queue,
+            args=(state.cfg, state.run_dir, state.model, normalizer, step_counter, stop_event, queue,
                   state.evaluator.best_mean),
             name="evaluator", daemon=True,
         ))
-    return processes
+    for worker in workers:
+        worker.start()
+    startup.mark("workers_started")
+    try:
+        return _watch(workers, queue, state)
+    finally:
+        stop_event.set()
+        _drain_and_join(workers, queue, state.recorder)
 
 
 def _watch(workers: list, queue, state: Run) -> str:
