@@ -19,7 +19,8 @@ from pathlib import Path
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from a3c.config import Config, ConfigError, EvalConfig, validate_eval
+from a3c.config import Config, EvalConfig
+from a3c.settings import ConfigError, validate_eval
 from a3c.checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint
 from a3c.policy_file import POLICY_NAME, PolicyFileError, load_policy
 

@@ -8,7 +8,8 @@ import os
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from a3c import CONF_DIR
-from a3c.config import Config, ConfigError
+from a3c.config import Config
+from a3c.settings import ConfigError
 from a3c.validate import validated_config
 
 # Env presets that take any id of their family. Every other preset names one task: its name

@@ -14,7 +14,8 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from a3c import CONF_DIR, startup
-from a3c.config import Config, ConfigError, register_configs
+from a3c.config import Config, register_configs
+from a3c.settings import ConfigError
 from a3c.hooks import clear_failure, record_failure
 from a3c.sweep import tracking_names
 from hydra_plugins.a3c_search.resumable_optuna_sweeper import ResumableOptunaSweeper

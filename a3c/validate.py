@@ -1,5 +1,5 @@
 """validate(cfg): every check a config gets before any worker starts. The settings' own rules
-live in config.py; the ones here need the env itself (its spaces), so they sit above both."""
+live in settings.py; the ones here need the env itself (its spaces), so they sit above both."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,11 +8,12 @@ import difflib
 import gymnasium as gym
 from omegaconf import DictConfig, OmegaConf
 
-from a3c.config import IMAGE_ARCHS, Config, ConfigError, EnvConfig, ModelConfig, require, validate_settings
+from a3c.config import IMAGE_ARCHS, Config, EnvConfig, ModelConfig
 from a3c.envs import env_spaces, register_env
 from a3c.envs.atari import is_ale_id
 from a3c.envs.envpool import check_envpool_settings, uses_envpool
 from a3c.envs.make import uses_atari_preprocessing
+from a3c.settings import ConfigError, require, validate_settings
 
 
 def validate(cfg: Config) -> None:

@@ -3,7 +3,7 @@ import itertools
 
 import pytest
 
-from a3c.config import ConfigError
+from a3c.settings import ConfigError
 from a3c.validate import validate
 
 from conftest import make_config, run_cli

@@ -3,7 +3,8 @@ test_atari.py runs its clipping and life-loss tests with both backends."""
 import numpy as np
 import pytest
 
-from a3c.config import AtariConfig, ConfigError, EnvConfig
+from a3c.config import AtariConfig, EnvConfig
+from a3c.settings import ConfigError
 from a3c.envs import EnvBatch, env_spaces, make_env_batch
 from a3c.envs.envpool import EnvpoolBatch
 from a3c.validate import validate
