@@ -12,7 +12,9 @@ from typing import List, Optional
 from hydra.core.config_store import ConfigStore
 
 CRITICS = ("none", "q", "v")
-OPTIMIZERS = ("rmsprop", "adam", "sgd")
+# rmsprop: torch's rule, eps outside the square root; rmsprop_paper: the paper's, eps inside it
+OPTIMIZERS = ("rmsprop", "rmsprop_paper", "adam", "sgd")
+LOSS_REDUCTIONS = ("mean", "sum")  # a3c/losses.py
 LR_SCHEDULES = ("constant", "linear")
 WORKER_MODES = ("serial", "hogwild", "sync")
 LOGGER_BACKENDS = ("wandb", "off")
@@ -40,6 +42,9 @@ class AlgoConfig:
     rmsprop_alpha: float = 0.99
     optimizer_eps: float = 1e-5
     max_grad_norm: float = 0.5  # 0 disables clipping
+    # mean: the losses average over the rollout's valid samples (A2C's and SB3's way); sum: the
+    # gradient of every step (and env) of the rollout accumulated, as the paper's Algorithm S3
+    loss_reduction: str = "mean"
 
 
 @dataclass

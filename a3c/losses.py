@@ -79,4 +79,8 @@ def actor_critic_loss(model: ActorCriticBase, rollout: Rollout, algo: AlgoConfig
     policy_loss = -(log_probs * weights).mean()
     entropy = model.head.entropy(actor_out).mean()
     total = policy_loss + algo.value_coef * value_loss - algo.entropy_coef * entropy
+    if algo.loss_reduction == "sum":
+        # Every term is a mean over the same valid samples, so the sum is the mean times their
+        # number; the terms logged stay per-sample means, comparable across reductions.
+        total = total * int(valid.sum())
     return LossTerms(total=total, policy=policy_loss, value=value_loss, entropy=entropy)

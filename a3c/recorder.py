@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from a3c import startup
 from a3c.config import Config
+from a3c.probes import INACTIVE_UNITS
 from a3c.worker import Report
 
 EPISODIC_RETURN = "charts/episodic_return"
@@ -96,7 +97,8 @@ class RunRecorder:
     def _write_losses(self, report: Report) -> None:
         sps = self.global_step / max(self.wall_seconds, 1e-9)
         losses = {LOSS_NAMES[name]: value for name, value in report.loss_means().items()}
-        self._write(report.global_step, {**losses, SPS: sps})
+        probes = {INACTIVE_UNITS: report.inactive_units} if report.inactive_units is not None else {}
+        self._write(report.global_step, {**losses, **probes, SPS: sps})
         mean = self.mean_recent_return()
         self.progress.set_postfix(sps=f"{sps:,.0f}", ret=f"{mean:.1f}" if mean is not None else "-", refresh=False)
 

@@ -11,6 +11,7 @@ from a3c.config import (
     ENV_BACKENDS,
     GAUSSIAN_STDS,
     LOGGER_BACKENDS,
+    LOSS_REDUCTIONS,
     LR_SCHEDULES,
     OBJECTIVES,
     OPTIMIZERS,
@@ -38,6 +39,8 @@ def validate_settings(cfg: Config) -> None:
     algo, workers, train = cfg.algo, cfg.workers, cfg.train
     require(algo.critic in CRITICS, "algo.critic", algo.critic, f"one of {', '.join(CRITICS)}")
     require(algo.optimizer in OPTIMIZERS, "algo.optimizer", algo.optimizer, f"one of {', '.join(OPTIMIZERS)}")
+    require(algo.loss_reduction in LOSS_REDUCTIONS, "algo.loss_reduction", algo.loss_reduction,
+            f"one of {', '.join(LOSS_REDUCTIONS)}")
     require(0.0 < algo.gamma <= 1.0, "algo.gamma", algo.gamma, "a discount in (0, 1]")
     require(0.0 < algo.gae_lambda <= 1.0, "algo.gae_lambda", algo.gae_lambda, "a value in (0, 1] (1 = n-step returns)")
     require(algo.gae_lambda == 1.0 or algo.critic == "v", "algo.gae_lambda", algo.gae_lambda,

@@ -6,7 +6,8 @@ Written out rather than taken from torch.optim: the state is created at construc
 shared memory needs it, instead of lazily at the first step, and constructing a torch.optim
 optimizer imports torch._dynamo (about 70 MiB per worker process). The update rules are
 torch.optim's own (RMSprop without momentum or centering, Adam without amsgrad);
-tests/test_shared_optim.py checks them against torch.optim step by step.
+tests/test_shared_optim.py checks them against torch.optim step by step. rmsprop_paper is
+the paper's own rule (eps inside the square root), checked against the formula by hand.
 """
 from __future__ import annotations
 
@@ -70,6 +71,23 @@ class RMSprop(SharedOptimizer):
         param.addcdiv_(grad, square_avg.sqrt().add_(self.eps), value=-self.lr)
 
 
+class PaperRMSprop(RMSprop):
+    """The paper's RMSProp (Mnih et al. 2016, Supplementary eq. S2/S3): eps inside the root,
+    theta <- theta - lr * g / sqrt(v + eps), v <- alpha * v + (1 - alpha) * g^2, with v
+    updated before the step, as PFRL's RMSpropEpsInsideSqrt does.
+
+    v starts at 0, as the paper and PFRL (which reproduces Pong with it) start it. TF's RMSProp
+    starts it at 1 (SB3's RMSpropTFLike copies that) because with eps 1e-5 a v of 0 makes the
+    first steps lr * g / |g| * 10 whatever g's scale; with eps 0.1 inside the root the first
+    steps are bounded by lr * g / sqrt(0.1) and need no such guard.
+    """
+
+    def _update(self, param, grad, state) -> None:
+        square_avg = state["square_avg"]
+        square_avg.mul_(self.alpha).addcmul_(grad, grad, value=1 - self.alpha)
+        param.addcdiv_(grad, square_avg.add(self.eps).sqrt_(), value=-self.lr)
+
+
 class Adam(SharedOptimizer):
     state_names = ("step", "exp_avg", "exp_avg_sq")
     betas = (0.9, 0.999)
@@ -99,6 +117,8 @@ class SGD(SharedOptimizer):
 def make_optimizer(params, algo: AlgoConfig) -> SharedOptimizer:
     if algo.optimizer == "rmsprop":
         return RMSprop(params, lr=algo.lr, alpha=algo.rmsprop_alpha, eps=algo.optimizer_eps)
+    if algo.optimizer == "rmsprop_paper":
+        return PaperRMSprop(params, lr=algo.lr, alpha=algo.rmsprop_alpha, eps=algo.optimizer_eps)
     if algo.optimizer == "adam":
         return Adam(params, lr=algo.lr, eps=algo.optimizer_eps)
     if algo.optimizer == "sgd":

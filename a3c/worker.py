@@ -18,6 +18,7 @@ from a3c.envs import make_env_batch
 from a3c.envs.normalize import Normalizer
 from a3c.losses import LossTerms, actor_critic_loss
 from a3c.networks import ActorCriticBase, build_model
+from a3c.probes import inactive_unit_fraction
 from a3c.rollout import RolloutCollector
 from a3c.shared_optim import make_optimizer
 
@@ -35,6 +36,7 @@ class UpdateResult:
     losses: LossTerms
     skipped: bool  # a NaN or inf loss or gradient: nothing reached the global model
     started_at: float  # unix time at which its rollout began
+    inactive_units: float | None = None  # probed every log_every_updates updates (a3c/probes.py)
 
 
 @dataclass
@@ -48,11 +50,14 @@ class Report:
     episodes: list = field(default_factory=list)  # (global_step, return, length)
     loss_sums: dict = field(default_factory=lambda: {"policy": 0.0, "value": 0.0, "entropy": 0.0})
     first_step_at: float | None = None  # unix time of its first update's first env step
+    inactive_units: float | None = None  # the latest probe among its updates (a3c/probes.py)
 
     def add(self, global_step: int, result: UpdateResult) -> None:
         self.global_step = global_step
         self.first_step_at = self.first_step_at or result.started_at
         self.episodes += [(global_step, ret, length) for _, ret, length in result.finished_episodes]
+        if result.inactive_units is not None:
+            self.inactive_units = result.inactive_units
         if result.skipped:
             self.bad_updates += 1
             return
@@ -65,6 +70,8 @@ class Report:
         self.updates += later.updates
         self.bad_updates += later.bad_updates
         self.episodes += later.episodes
+        if later.inactive_units is not None:
+            self.inactive_units = later.inactive_units
         for name in self.loss_sums:
             self.loss_sums[name] += later.loss_sums[name]
 
@@ -93,6 +100,7 @@ class Learner:
         # A Hogwild worker acts with a snapshot (theta' in the paper) while others write the
         # global model; in the main process nothing else writes it, so a copy would only cost.
         self.local_model = build_model(cfg, self.envs.observation_space, self.envs.action_space) if local_copy else global_model
+        self.updates_done = 0
 
     def update(self, global_step: int) -> UpdateResult:
         """One rollout and one gradient step, skipped if the loss or gradients are not finite."""
@@ -106,8 +114,12 @@ class Learner:
         max_norm = self.cfg.algo.max_grad_norm if self.cfg.algo.max_grad_norm > 0 else float("inf")
         grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)  # inf: measure only
         finite = bool(torch.isfinite(losses.total)) and bool(torch.isfinite(grad_norm))
+        self.updates_done += 1
+        probe = None
+        if (self.updates_done - 1) % self.cfg.train.log_every_updates == 0:  # once a report: a forward costs
+            probe = inactive_unit_fraction(model, rollout.obs[rollout.valid])
         if not finite:  # one bad batch must not poison the shared model and its statistics
-            return UpdateResult(rollout.n_transitions, rollout.finished_episodes, losses, True, started_at)
+            return UpdateResult(rollout.n_transitions, rollout.finished_episodes, losses, True, started_at, probe)
         if model is not self.global_model:
             # Hand the local gradients to the shared parameters. Assigned afresh each update:
             # torch 2's zero_grad() sets grads to None, which breaks code that shares grad tensors.
@@ -115,7 +127,7 @@ class Learner:
                 global_param.grad = local_param.grad
         set_learning_rate(self.optimizer, self.cfg, global_step)
         self.optimizer.step()
-        return UpdateResult(rollout.n_transitions, rollout.finished_episodes, losses, False, started_at)
+        return UpdateResult(rollout.n_transitions, rollout.finished_episodes, losses, False, started_at, probe)
 
     def _synced_local_model(self) -> ActorCriticBase:
         if self.local_model is self.global_model:

@@ -1,5 +1,6 @@
 """Hogwild: what a worker process does to the shared model and optimizer, the parent sees."""
 import gymnasium as gym
+import pytest
 import torch
 import torch.multiprocessing as mp
 
@@ -31,8 +32,9 @@ def shared_model_and_optimizer(algo):
     return model, optimizer, optimizer.share_memory()
 
 
-def test_worker_update_reaches_parent_model_and_shared_rmsprop_statistics():
-    algo = AlgoConfig(optimizer="rmsprop", lr=0.01, rmsprop_alpha=0.99)
+@pytest.mark.parametrize("optimizer", ["rmsprop", "rmsprop_paper"])
+def test_worker_update_reaches_parent_model_and_shared_rmsprop_statistics(optimizer):
+    algo = AlgoConfig(optimizer=optimizer, lr=0.01, rmsprop_alpha=0.99)
     model, optimizer, shared_state = shared_model_and_optimizer(algo)
     before = [p.detach().clone() for p in model.parameters()]
     assert all(float(s["square_avg"].abs().sum()) == 0.0 for s in shared_state)

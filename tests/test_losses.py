@@ -94,3 +94,23 @@ def test_gae_weights_the_policy_by_gae_and_the_critic_learns_advantage_plus_valu
                               algo(critic="v", n_steps=2, gae_lambda=0.5))
     assert terms.policy.item() == pytest.approx(LN2 * (0.5 + 2) / 2)
     assert terms.value.item() == pytest.approx(0.5 * (0.25 + 4) / 2)
+
+
+@pytest.mark.parametrize("critic,n_steps", [("v", 3), ("none", 0)])
+def test_summed_loss_has_the_mean_losss_gradient_times_the_number_of_valid_samples(critic, n_steps):
+    # Algorithm S3 accumulates the gradient of every step; the mean divides it by their number.
+    torch.manual_seed(0)
+    model = ActorCritic(obs_dim=3, action_space=gym.spaces.Discrete(2), critic=critic, model_cfg=ModelConfig(hidden_sizes=[4]))
+    data = rollout([1, 2, 3], [0, 1, 1], [0, 0, 1])
+    data.obs = torch.randn(3, 1, 3)
+    data.valid = torch.tensor([[True], [True], [False]])  # the third step sat out: 2 valid samples
+
+    def gradients(reduction):
+        model.zero_grad()
+        actor_critic_loss(model, data, algo(critic=critic, n_steps=n_steps, loss_reduction=reduction)).total.backward()
+        return [p.grad.clone() for p in model.parameters() if p.grad is not None]
+
+    mean, summed = gradients("mean"), gradients("sum")
+    assert len(mean) == len(summed) > 0
+    for mean_grad, sum_grad in zip(mean, summed):
+        torch.testing.assert_close(sum_grad, 2 * mean_grad)

@@ -44,3 +44,5 @@ def test_a_tiny_minatar_run_completes_and_writes_its_files(tmp_path, model):
     assert config["model"]["arch"] == "minatar_cnn"
     assert ("actor_body.lstm.weight_hh" in checkpoint["model"]) == (model == "minatar_cnn_lstm")
     assert any("charts/episodic_return" in line for line in lines)
+    probes = [line["probes/actor_inactive_units"] for line in lines if "probes/actor_inactive_units" in line]
+    assert probes and all(0.0 <= probe <= 1.0 for probe in probes)  # the live dead-unit signal

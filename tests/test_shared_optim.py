@@ -44,3 +44,27 @@ def test_state_dict_round_trip_restores_the_statistics():
     fresh.load_state_dict(saved)
     assert float(fresh.state[0]["step"]) == 1.0
     assert torch.equal(fresh.state[0]["exp_avg"], optimizer.state[0]["exp_avg"])
+
+
+def test_the_papers_rmsprop_divides_by_the_root_of_mean_square_plus_eps():
+    # Worked by hand with lr 0.1, alpha 0.9, eps 0.1, v starting at 0 (v is updated first):
+    # step 1, g = [0.5, 1]: v = 0.1 g^2 = [0.025, 0.1];
+    #   theta = [1 - 0.1 * 0.5 / sqrt(0.125), -2 - 0.1 * 1 / sqrt(0.2)] = [0.858579, -2.223607]
+    # step 2, g = [-1, 0]: v = 0.9 v + 0.1 g^2 = [0.1225, 0.09];
+    #   theta = [0.858579 + 0.1 / sqrt(0.2225), -2.223607] = [1.070578, -2.223607]
+    param = torch.nn.Parameter(torch.tensor([1.0, -2.0], dtype=torch.float64))
+    optimizer = make_optimizer([param], AlgoConfig(optimizer="rmsprop_paper", lr=0.1, rmsprop_alpha=0.9, optimizer_eps=0.1))
+    expected = [([0.5, 1.0], [0.025, 0.1], [0.8585786, -2.2236068]),
+                ([-1.0, 0.0], [0.1225, 0.09], [1.0705782, -2.2236068])]
+    for grad, square_avg, theta in expected:
+        param.grad = torch.tensor(grad, dtype=torch.float64)
+        optimizer.step()
+        torch.testing.assert_close(optimizer.state[0]["square_avg"], torch.tensor(square_avg, dtype=torch.float64))
+        torch.testing.assert_close(param.detach(), torch.tensor(theta, dtype=torch.float64), rtol=0, atol=1e-6)
+
+
+def test_the_papers_rmsprop_differs_from_torchs_where_eps_matters():
+    # Same statistics, eps inside against outside the root: with eps 0.1 the steps differ.
+    paper = run_steps(lambda p: make_optimizer(p, AlgoConfig(optimizer="rmsprop_paper", lr=0.01, optimizer_eps=0.1)))
+    torch_rule = run_steps(lambda p: make_optimizer(p, AlgoConfig(optimizer="rmsprop", lr=0.01, optimizer_eps=0.1)))
+    assert not torch.allclose(paper[0], torch_rule[0])
