@@ -7,15 +7,15 @@ import sys
 
 def main() -> None:
     try:
-        from a3c.train_cli import main as train_app  # Hydra and the package load inside the guard
+        from a3c.cli.train import main as train_app  # Hydra and the package load inside the guard
 
         train_app()
     except KeyboardInterrupt:
-        from a3c import startup
-        from a3c.processes import stop_worker_server
+        from a3c.run import startup
+        from a3c.run.processes import stop_worker_server
 
         stop_worker_server()
-        search = sys.modules.get("a3c.search")
+        search = sys.modules.get("a3c.cli.search")
         if search is not None and search.resume_hint:  # an Optuna search (its jobs say where they stopped)
             print(f"\ninterrupted: {search.resume_hint}", file=sys.stderr)
             sys.exit(130)

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from bench import QUICK, machine, run_ours, section
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from bench import QUICK, machine, run_ours, section
 from a3c import CONF_DIR
-from a3c.config import EnvConfig, register_configs
+from a3c.agent.networks import build_model
+from a3c.config.schema import EnvConfig, register_configs
 from a3c.envs import env_spaces, make_env_batch
-from a3c.networks import build_model
-from a3c.shared_optim import make_optimizer
-from a3c.worker import Learner
+from a3c.learn.learner import Learner
+from a3c.learn.shared_optim import make_optimizer
 
 HERE = Path(__file__).resolve().parent
 FRAME_SKIP = 4

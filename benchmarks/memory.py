@@ -26,7 +26,7 @@ def _peak_kib(pid: int) -> int | None:
 
 
 def _role(pid: int, parent_role: str) -> str:
-    """Hogwild workers are forked by the fork server (a3c/processes.py) and share its command
+    """Hogwild workers are forked by the fork server (a3c/run/processes.py) and share its command
     line: a forkserver process is the server, a forkserver process under it a worker."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()

@@ -3,7 +3,7 @@ short runs spends outside training. Prints and writes benchmarks/startup_results
 
 1. The floor: a bare interpreter, and each heavy import alone, in fresh processes.
 2. Start-up of real runs, phase by phase: each run's summary.json has `startup`, the seconds
-   from its process's start to each moment on the way to the first env step (a3c/startup.py).
+   from its process's start to each moment on the way to the first env step (a3c/run/startup.py).
 3. A 10-job CartPole sweep (`-m train.seed=range(10)`, the default run otherwise): its wall
    time against the sum of its jobs' training seconds (summary.json's wall_seconds), with
    logger=off and with W&B offline.

@@ -2,14 +2,12 @@
 import gymnasium as gym
 import numpy as np
 import pytest
-
-from a3c.config import AtariConfig, EnvConfig
-from a3c.envs import EnvBatch, make_env_batch
-from a3c.envs.envpool import EnvpoolBatch
-
 from conftest import run_cli
 from test_smoke import SUMMARY_FIELDS, read_run
 
+from a3c.config.schema import AtariConfig, EnvConfig
+from a3c.envs import EnvBatch, make_env_batch
+from a3c.envs.envpool import EnvpoolBatch
 
 BACKENDS = ("gymnasium", "envpool")  # env.backend: both hold to the same semantics (test_envpool.py)
 

@@ -1,9 +1,8 @@
 """Sweeps through hydra-submitit-launcher: the local executor for real, the SLURM preset composed."""
 import json
 
-from hydra import compose, initialize_config_dir
-
 from conftest import CONF_DIR, run_cli
+from hydra import compose, initialize_config_dir
 
 
 def test_a_two_job_sweep_through_submitit_local_completes(tmp_path):

@@ -2,11 +2,10 @@
 import itertools
 
 import pytest
-
-from a3c.settings import ConfigError
-from a3c.validate import validate
-
 from conftest import make_config, run_cli
+
+from a3c.cli.validate import validate
+from a3c.config.rules import ConfigError
 
 ALGOS = ["reinforce", "ac_q", "ac_baseline", "a2c", "a3c"]
 WORKERS = ["serial", "hogwild", "sync"]

@@ -1,12 +1,11 @@
 """Continuous actions: the Gaussian head against torch.distributions, and real runs."""
 import gymnasium as gym
 import torch
+from conftest import make_config
 from torch.distributions import Normal
 
-from a3c import train
-from a3c.distributions import CategoricalHead, GaussianHead, action_head
-
-from conftest import make_config
+from a3c.agent.distributions import CategoricalHead, GaussianHead, action_head
+from a3c.run import train
 
 
 def test_the_head_comes_from_the_action_space():
@@ -40,7 +39,7 @@ def test_a3c_learns_to_balance_the_inverted_pendulum(tmp_path):
 def test_a_std_parameter_is_learned_apart_from_the_state(tmp_path):
     cfg = make_config("env=pendulum", "model.gaussian_std=parameter", "model.log_std_init=-1.5")
     env = gym.make("Pendulum-v1")
-    from a3c.networks import build_model
+    from a3c.agent.networks import build_model
     model = build_model(cfg, env.observation_space, env.action_space)
     output = model(torch.randn(5, 3))[0]
     assert output.shape == (5, 2)  # the mean, then the raw std the head reads
@@ -51,7 +50,7 @@ def test_a_std_parameter_is_learned_apart_from_the_state(tmp_path):
 
 
 def sde_pendulum_model():
-    from a3c.networks import build_model
+    from a3c.agent.networks import build_model
 
     env = gym.make("Pendulum-v1")
     torch.manual_seed(0)

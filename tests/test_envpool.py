@@ -2,15 +2,14 @@
 test_atari.py runs its clipping and life-loss tests with both backends."""
 import numpy as np
 import pytest
-
-from a3c.config import AtariConfig, EnvConfig
-from a3c.settings import ConfigError
-from a3c.envs import EnvBatch, env_spaces, make_env_batch
-from a3c.envs.envpool import EnvpoolBatch
-from a3c.validate import validate
-
 from conftest import make_config, run_cli
 from test_smoke import read_run
+
+from a3c.cli.validate import validate
+from a3c.config.rules import ConfigError
+from a3c.config.schema import AtariConfig, EnvConfig
+from a3c.envs import EnvBatch, env_spaces, make_env_batch
+from a3c.envs.envpool import EnvpoolBatch
 
 
 def envpool_batch(game: str, seeds=(0,), **atari) -> EnvpoolBatch:

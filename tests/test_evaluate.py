@@ -7,22 +7,21 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from conftest import run_cli
 from wandb_reader import read_offline_run, read_offline_run_file
 
-from a3c.checkpoint import load_checkpoint
-from a3c.eval_cli import trained_config
-from a3c.evaluate import play_episodes
+from a3c.agent.networks import build_model
+from a3c.cli.eval import trained_config
 from a3c.envs import make_env
-from a3c.networks import build_model
-from a3c.policy_file import load_policy
+from a3c.run.checkpoint import load_checkpoint
+from a3c.run.evaluate import play_episodes
+from a3c.run.policy_file import load_policy
 
 SERIAL = ["workers=serial", "train.progress=false", "logger=off"]
 
 
 def run_eval(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "a3c.eval_cli", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "a3c.cli.eval", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=120, env={**os.environ, "WANDB_SILENT": "true"})
 
 

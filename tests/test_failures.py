@@ -37,7 +37,7 @@ def children_of(pid: int) -> list[int]:
 
 
 def workers_of(pid: int) -> list[int]:
-    """Hogwild workers are forked by the run's fork server (a3c/processes.py), a child of the run."""
+    """Hogwild workers are forked by the run's fork server (a3c/run/processes.py), a child of the run."""
     servers = [c for c in children_of(pid) if b"forkserver" in Path(f"/proc/{c}/cmdline").read_bytes()]
     return [worker for server in servers for worker in children_of(server)]
 
@@ -81,9 +81,9 @@ def test_a_run_directory_that_stops_taking_writes_ends_the_run_with_one_line_kee
 
     import pytest
     import torch
-
-    from a3c import checkpoint, train
     from conftest import make_config
+
+    from a3c.run import checkpoint, train
 
     saves = []
 
@@ -121,7 +121,7 @@ def test_the_fork_server_starts_with_ctrl_c_blocked_and_the_parent_gets_it_back(
     # In a fresh process, as in `a3c-train`: the resource tracker that the fork server starts
     # first unblocks SIGINT on its way out (CPython's), and a Ctrl-C then killed the server in
     # the middle of its imports, with a traceback on the terminal.
-    code = ("import signal; from multiprocessing import forkserver; from a3c.processes import start_worker_server; "
+    code = ("import signal; from multiprocessing import forkserver; from a3c.run.processes import start_worker_server; "
             "start_worker_server(); pid = forkserver._forkserver._forkserver_pid; "
             "print(next(l for l in open(f'/proc/{pid}/status') if l.startswith('SigBlk:')).split()[1]); "
             "print(signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))")

@@ -4,9 +4,9 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 
-from a3c.config import AlgoConfig, ModelConfig
-from a3c.networks import ActorCritic
-from a3c.shared_optim import make_optimizer
+from a3c.agent.networks import ActorCritic
+from a3c.config.schema import AlgoConfig, ModelConfig
+from a3c.learn.shared_optim import make_optimizer
 
 
 def step_with_unit_gradients(model, shared_state, algo):

@@ -6,14 +6,13 @@ import json
 
 import pytest
 import torch
-
-from a3c import train
-from a3c.envs import make_env
-from a3c.evaluate import play_episodes
-from a3c.networks import build_model
-from a3c.policy_file import load_policy
-
 from conftest import make_config
+
+from a3c.agent.networks import build_model
+from a3c.envs import make_env
+from a3c.run import train
+from a3c.run.evaluate import play_episodes
+from a3c.run.policy_file import load_policy
 
 BUDGET = ["env=cartpole", "workers=serial", "logger=off", "train.progress=false", "train.total_steps=100000"]
 

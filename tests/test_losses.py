@@ -9,11 +9,11 @@ import gymnasium as gym
 import pytest
 import torch
 
-from a3c.config import AlgoConfig, ModelConfig
-from a3c.distributions import CategoricalHead
-from a3c.losses import actor_critic_loss
-from a3c.networks import ActorCritic
-from a3c.rollout import Rollout
+from a3c.agent.distributions import CategoricalHead
+from a3c.agent.networks import ActorCritic
+from a3c.config.schema import AlgoConfig, ModelConfig
+from a3c.learn.losses import actor_critic_loss
+from a3c.learn.rollout import Rollout
 
 LN2 = math.log(2)
 

@@ -1,12 +1,11 @@
 """MinAtar through the env layer and the CLI."""
 import numpy as np
 import pytest
-
-from a3c.config import EnvConfig
-from a3c.envs import EnvBatch
-
 from conftest import run_cli
 from test_smoke import SUMMARY_FIELDS, read_run
+
+from a3c.config.schema import EnvConfig
+from a3c.envs import EnvBatch
 
 
 @pytest.mark.parametrize("game,channels,actions", [("Breakout", 4, 3), ("SpaceInvaders", 6, 4)])

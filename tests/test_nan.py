@@ -4,10 +4,9 @@ import json
 import gymnasium as gym
 import pytest
 import torch
-
-from a3c import train
-
 from conftest import make_config
+
+from a3c.run import train
 
 NAN_EVERY = 97  # steps of one env between NaN rewards
 

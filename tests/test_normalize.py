@@ -1,14 +1,13 @@
 """Observation and reward normalization: the statistics, where they apply, and where they go."""
 import numpy as np
 import torch
+from conftest import make_config
 
-from a3c import train
-from a3c.checkpoint import load_checkpoint
-from a3c.config import EnvConfig
+from a3c.config.schema import EnvConfig
 from a3c.envs import EnvBatch
 from a3c.envs.normalize import Normalizer, RunningMeanStd
-
-from conftest import make_config
+from a3c.run import train
+from a3c.run.checkpoint import load_checkpoint
 
 NORMALIZED = ["env=pendulum", "env.normalize_obs=true", "env.normalize_reward=true", "logger=off",
               "train.progress=false", "train.target_return=null"]

@@ -1,4 +1,4 @@
-"""Searches with Hydra's Optuna sweeper (conf/experiment/search.yaml, a3c/search.py): real
+"""Searches with Hydra's Optuna sweeper (conf/experiment/search.yaml, a3c/cli/search.py): real
 Hydra, real optuna with its sqlite storage, real training jobs with tiny budgets."""
 import json
 import warnings

@@ -5,9 +5,9 @@ import os
 import subprocess
 import sys
 
-from a3c.validate import validate
-
 from conftest import make_config, run_cli
+
+from a3c.cli.validate import validate
 
 TINY = ["workers=serial", "train.total_steps=2000", "train.progress=false", "logger=off"]
 

@@ -2,10 +2,11 @@
 import gymnasium as gym
 import torch
 
-from a3c.config import Config, ModelConfig
-from a3c.networks import build_model
-from a3c.probes import inactive_unit_fraction
-from a3c.worker import Report, UpdateResult
+from a3c.agent.networks import build_model
+from a3c.agent.probes import inactive_unit_fraction
+from a3c.config.schema import Config, ModelConfig
+from a3c.learn.learner import UpdateResult
+from a3c.run.messages import Report
 
 MINATAR_OBS = gym.spaces.Box(0.0, 1.0, (4, 10, 10))
 
@@ -56,7 +57,7 @@ def test_a_report_carries_the_latest_probe_of_its_updates():
 
 
 def _no_losses():
-    from a3c.losses import LossTerms
+    from a3c.learn.losses import LossTerms
 
     zero = torch.zeros(())
     return LossTerms(total=zero, policy=zero, value=zero, entropy=zero)

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from a3c.config import Config, EnvConfig, ModelConfig
+from a3c.agent.networks import build_model, reset_state
+from a3c.config.schema import Config, EnvConfig, ModelConfig
 from a3c.envs import EnvBatch, make_env
-from a3c.networks import build_model, reset_state
 
 TORSOS = {  # observation shape and model config of each torso that can carry an LSTM
     "atari_cnn": ((4, 84, 84), ModelConfig(arch="atari_cnn", lstm_size=32, shared_body=True)),

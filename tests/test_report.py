@@ -7,10 +7,9 @@ import matplotlib.image
 import numpy as np
 import pytest
 import yaml
-
-from a3c.report import build_report, find_run_dirs, group_settings, load_run, main, setting_row
-
 from conftest import run_cli
+
+from a3c.report.main import build_report, find_run_dirs, group_settings, load_run, main, setting_row
 
 
 def write_run(path, entropy_coef, seed, final, solved_at=None, episodes=((10, 20.0), (30, 40.0)), config_extra=None):
@@ -168,7 +167,7 @@ def learning_rate_study(root, seeds):
 def test_forty_settings_split_into_panels_whose_legends_stay_outside_the_data(tmp_path):
     from matplotlib.colors import to_hex
 
-    from a3c.curves import curves_figure
+    from a3c.report.curves import curves_figure
 
     _, settings = group_settings(learning_rate_study(tmp_path / "runs", seeds=2))
     figure = curves_figure(settings, "CartPole-v1: algo.lr, algo.optimizer")
@@ -188,7 +187,7 @@ def test_forty_settings_split_into_panels_whose_legends_stay_outside_the_data(tm
 
 
 def test_the_figure_says_when_there_is_no_band_and_the_png_includes_its_legend(tmp_path):
-    from a3c.curves import band_statement
+    from a3c.report.curves import band_statement
 
     runs = learning_rate_study(tmp_path / "runs", seeds=1)
     _, settings = group_settings(runs)

@@ -6,12 +6,11 @@ import sys
 import time
 
 import torch
-
-from a3c import train
-from a3c.checkpoint import load_checkpoint
-
 from conftest import ctrl_c_as_from_a_terminal, make_config, run_cli
 from wandb_reader import read_records
+
+from a3c.run import train
+from a3c.run.checkpoint import load_checkpoint
 
 SERIAL = ["workers=serial", "logger=off", "train.progress=false", "train.target_return=null"]
 
@@ -93,7 +92,7 @@ def test_resuming_a_different_experiment_is_refused_naming_every_change(tmp_path
 WRITER = """
 import sys, torch
 from pathlib import Path
-from a3c.checkpoint import save_atomically
+from a3c.run.checkpoint import save_atomically
 path = Path(sys.argv[1])
 i = 0
 while True:

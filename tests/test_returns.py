@@ -1,7 +1,7 @@
 """bootstrapped_returns against returns worked out by hand (gamma = 0.5 keeps them exact)."""
 import torch
 
-from a3c.returns import bootstrapped_returns, gae_advantages
+from a3c.learn.returns import bootstrapped_returns, gae_advantages
 
 GAMMA = 0.5
 

@@ -2,9 +2,9 @@
 import numpy as np
 import torch
 
-from a3c.config import EnvConfig
+from a3c.config.schema import EnvConfig
 from a3c.envs import EnvBatch
-from a3c.rollout import RolloutCollector
+from a3c.learn.rollout import RolloutCollector
 
 
 def uniform_policy(obs, state):

@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from a3c.config import AlgoConfig
-from a3c.shared_optim import make_optimizer
+from a3c.config.schema import AlgoConfig
+from a3c.learn.shared_optim import make_optimizer
 
 
 def run_steps(make, steps: int = 5) -> list[torch.Tensor]:

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import torch
 import yaml
-
 from conftest import run_cli
 
 SUMMARY_FIELDS = {
@@ -69,7 +68,7 @@ def test_default_run_logs_to_wandb_offline_inside_the_run_dir(tmp_path):
 
 
 def test_the_closing_line_rounds_the_return_and_says_when_no_episode_finished():
-    from a3c.train_cli import closing_line
+    from a3c.cli.train import closing_line
 
     run_dir = Path("outputs/run")
     assert closing_line(run_dir, {"mean_return_last_100": 39.183333, "episodes": 250}) == \

@@ -1,5 +1,5 @@
 """W&B run names from what varies in a sweep."""
-from a3c.sweep import run_name, varying_keys
+from a3c.cli.sweep import run_name, varying_keys
 
 
 def test_varying_keys_are_the_swept_ones_in_order():

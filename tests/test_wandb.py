@@ -30,7 +30,7 @@ def test_offline_run_holds_config_metrics_against_global_step_and_summary(tmp_pa
 
 
 def test_the_first_metrics_reach_wandb_though_it_starts_after_training(tmp_path):
-    # W&B starts in a thread of its own while training begins (a3c/tracking.py): what the run
+    # W&B starts in a thread of its own while training begins (a3c/run/tracking.py): what the run
     # logs meanwhile waits for it, and nothing is lost or reordered.
     run_dir = tmp_path / "run"
     result = run_cli(*TINY, f"hydra.run.dir={run_dir}", cwd=tmp_path)

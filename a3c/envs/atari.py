@@ -10,7 +10,7 @@ from __future__ import annotations
 import gymnasium as gym
 from gymnasium.wrappers import AtariPreprocessing, ClipReward, FrameStackObservation, RecordEpisodeStatistics, TimeLimit
 
-from a3c.config import AtariConfig
+from a3c.config.schema import AtariConfig
 
 NOOP = 0  # ALE's action 0 is NOOP in every game's minimal action set
 

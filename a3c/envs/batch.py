@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.utils import EzPickle
 
-from a3c.config import EnvConfig
+from a3c.config.schema import EnvConfig
 from a3c.envs.make import make_env
 from a3c.envs.normalize import Normalizer
 

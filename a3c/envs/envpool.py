@@ -20,8 +20,8 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 
-from a3c.config import EnvConfig
-from a3c.settings import require
+from a3c.config.rules import require
+from a3c.config.schema import EnvConfig
 from a3c.envs.batch import EnvBatch
 from a3c.envs.normalize import Normalizer
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import gymnasium as gym
 from gymnasium.wrappers import RecordEpisodeStatistics, RecordVideo
 
-from a3c.config import EnvConfig
+from a3c.config.schema import EnvConfig
 from a3c.envs.atari import is_ale_id, make_atari_env, register_atari
 from a3c.envs.minatar import ChannelsFirstFloat, is_minatar_id, register_minatar
 from a3c.envs.wrappers import HideObservation

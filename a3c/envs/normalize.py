@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from a3c.config import EnvConfig
+from a3c.config.schema import EnvConfig
 
 EPSILON = 1e-8  # inside the square root, as SB3: a constant input does not divide by zero
 

@@ -13,9 +13,9 @@ import sys
 
 import numpy as np
 import torch
-
-from a3c.policy_file import load_policy
 from probe_lstm import trained_and_fresh  # this script's folder is on the path when it runs
+
+from a3c.run.policy_file import load_policy
 
 STEPS = 400
 

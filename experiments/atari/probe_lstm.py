@@ -16,10 +16,10 @@ import sys
 import numpy as np
 import torch
 
-from a3c.checkpoint import load_checkpoint
+from a3c.agent.networks import build_model
+from a3c.cli.eval import trained_config
 from a3c.envs import make_env
-from a3c.eval_cli import trained_config
-from a3c.networks import build_model
+from a3c.run.checkpoint import load_checkpoint
 
 STEPS = 400
 GATES = "ifgo"  # torch's LSTMCell order: input, forget, cell candidate, output

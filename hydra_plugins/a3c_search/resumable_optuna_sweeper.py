@@ -1,4 +1,4 @@
-"""hydra-optuna-sweeper's sweeper, made to continue its study (the work is in a3c/search.py)."""
+"""hydra-optuna-sweeper's sweeper, made to continue its study (the work is in a3c/cli/search.py)."""
 from __future__ import annotations
 
 from typing import List
@@ -11,6 +11,6 @@ class ResumableOptunaSweeper(OptunaSweeper):
     command again continues the study in its storage up to n_trials."""
 
     def sweep(self, arguments: List[str]) -> None:
-        from a3c.search import run_search  # optuna loads only once a search starts
+        from a3c.cli.search import run_search  # optuna loads only once a search starts
 
         run_search(self.sweeper, arguments)

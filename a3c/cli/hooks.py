@@ -1,0 +1,160 @@
+"""Hydra callbacks (conf/train.yaml, hydra.callbacks): every check runs before Hydra creates a
+run directory or starts a job, and the end of a sweep lists the jobs that failed.
+
+A single run is checked before its directory exists, so a refused one leaves nothing behind.
+A sweep composes and checks every job first: a bad value in job 7 must not cost a night of
+jobs 0 to 6 and then stop. Once jobs run, one that fails writes its error line into its own
+directory (record_failure) and the launcher goes on with the rest.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+
+from a3c.config.rules import ConfigError, require
+
+FAILED_NAME = "failed.txt"
+BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+OPTUNA_SWEEPER = "OptunaSweeper"  # hydra-optuna-sweeper's, and ours that resumes (a3c/cli/search.py)
+
+
+class Preflight(Callback):
+    def __init__(self) -> None:
+        self.jobs: int | None = None
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        _start_worker_server_if_needed(config)
+        from a3c.cli.preflight import check_job, resource_warnings  # gymnasium: only once Hydra has composed
+
+        try:
+            check_writable("hydra.run.dir", Path(config.hydra.run.dir))
+            cfg = check_job(config)
+        except ConfigError as err:
+            _refuse([f"error: {err}"])
+        warnings = resource_warnings(cfg)
+        if config.hydra.sweeper.get("params"):
+            keys = ", ".join(config.hydra.sweeper.params)
+            warnings.append(f"warning: this config sweeps {keys} (hydra.sweeper.params), which only a multirun "
+                            "does: add -m to run the sweep; this is one run with the config's own values")
+        _warn(warnings)
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from a3c.cli.preflight import check_job, resource_warnings
+
+        jobs = sweep_jobs(config)
+        if jobs is None:  # another sweeper chooses its jobs as it goes: each job checks itself
+            if OPTUNA_SWEEPER in config.hydra.sweeper._target_:
+                check_search_space(config)
+            return
+        self.jobs = len(jobs)
+        try:
+            check_writable("hydra.sweep.dir", Path(config.hydra.sweep.dir))
+        except ConfigError as err:
+            _refuse([f"error: {err}"])
+        loader = GlobalHydra.instance().config_loader()
+        errors: dict[str, list[int]] = defaultdict(list)
+        warnings: list[str] = []
+        for num, overrides in enumerate(jobs):
+            try:
+                cfg = check_job(loader.load_sweep_config(config, list(overrides)))
+            except ConfigError as err:
+                errors[str(err)].append(num)
+                continue
+            warnings += [w for w in resource_warnings(cfg) if w not in warnings]
+        if errors:
+            _refuse([f"error: {message} (job{'s' * (len(nums) > 1)} {', '.join(map(str, nums))} of {len(jobs)})"
+                     for message, nums in errors.items()] + ["no job of the sweep was started"])
+        _warn(warnings)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        failed = sorted(Path(config.hydra.sweep.dir).glob(f"**/{FAILED_NAME}"))
+        if not failed:
+            return
+        of = f" of {self.jobs}" if self.jobs is not None else ""
+        lines = [f"error: {len(failed)}{of} jobs failed:"]
+        lines += [f"  {path.parent}: {path.read_text().strip()}" for path in failed]
+        print("\n".join(lines), file=sys.stderr)
+        sys.exit(1)
+
+
+def sweep_jobs(config: DictConfig) -> list[list[str]] | None:
+    """Each job's overrides, in the order and the numbering Hydra's basic sweeper gives them:
+    the config's hydra.sweeper.params (the study presets), then the command line."""
+    if config.hydra.sweeper._target_ != BASIC_SWEEPER:
+        return None
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    params = config.hydra.sweeper.get("params") or {}
+    arguments = [f"{key}={value}" for key, value in params.items()]
+    arguments += OmegaConf.to_container(config.hydra.overrides.task)
+    parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
+    return BasicSweeper.split_arguments(parser.parse_overrides(arguments), None)[0]
+
+
+def check_search_space(config: DictConfig) -> None:
+    """An Optuna search draws its jobs as it goes: check a job at each bound of the search
+    space before the first trial, so that a value no run takes is one line, not a night of
+    failed trials."""
+    from a3c.cli.preflight import check_job
+    from a3c.cli.search import search_space_bounds
+
+    params = config.hydra.sweeper.get("params") or {}
+    arguments = [f"{key}={value}" for key, value in params.items()]
+    arguments += OmegaConf.to_container(config.hydra.overrides.task)
+    loader = GlobalHydra.instance().config_loader()
+    try:
+        check_writable("hydra.sweep.dir", Path(config.hydra.sweep.dir))
+        fixed, bounds = search_space_bounds(arguments)
+        check_job(loader.load_sweep_config(config, fixed))  # what every trial shares
+    except ValueError as err:  # a ConfigError, or a search space Optuna refuses
+        _refuse([f"error: {err}"])
+    errors = []
+    for search_space, overrides in bounds:
+        try:
+            check_job(loader.load_sweep_config(config, fixed + overrides))
+        except ConfigError as err:
+            errors.append(f"error: {err} (from the search space {search_space})")
+    if errors:
+        _refuse(errors + ["no trial of the search was started"])
+
+
+def check_writable(key: str, directory: Path) -> None:
+    """Hydra would fail creating it with a chain of tracebacks."""
+    existing = next(path for path in (directory, *directory.parents) if path.exists())
+    require(existing.is_dir() and os.access(existing, os.W_OK | os.X_OK), key, str(directory),
+            f"a directory this user can create and write ({existing} is not a writable directory)")
+
+
+def record_failure(job_dir: Path, message: str) -> None:
+    """A failed job's error line, for the end of its sweep to list."""
+    (job_dir / FAILED_NAME).write_text(message + "\n")
+
+
+def clear_failure(job_dir: Path) -> None:
+    (job_dir / FAILED_NAME).unlink(missing_ok=True)  # from an earlier sweep into the same directory
+
+
+def _refuse(lines: list[str]) -> None:
+    print("\n".join(lines), file=sys.stderr)
+    sys.exit(2)
+
+
+def _warn(lines: list[str]) -> None:
+    for line in lines:
+        print(line, file=sys.stderr)
+
+
+def _start_worker_server_if_needed(config: DictConfig) -> None:
+    """A Hogwild run's fork server starts before the checks, so that its imports run meanwhile."""
+    if OmegaConf.select(config, "workers.mode") == "hogwild":
+        from a3c.run.processes import start_worker_server
+
+        start_worker_server()

@@ -1,0 +1,55 @@
+"""The checks of one job's composed config that need Hydra's view of it (which presets were
+chosen), on top of validate(): run by a3c/cli/hooks.py before any directory or job exists."""
+from __future__ import annotations
+
+import copy
+import os
+
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from a3c import CONF_DIR
+from a3c.cli.validate import validated_config
+from a3c.config.rules import ConfigError
+from a3c.config.schema import Config
+
+# Env presets that take any id of their family. Every other preset names one task: its name
+# (the run directory's), target and tuned settings (conf/tuned/<algo>_<env>.yaml) are that task's.
+ANY_ID_ENVS = {"gym": "", "atari": "ALE/", "minatar": "MinAtar/"}
+
+
+def check_job(config: DictConfig) -> Config:
+    """The typed, validated config of a job's whole composed config (hydra node included)."""
+    task = copy.deepcopy(config)
+    with open_dict(task):
+        del task["hydra"]
+    cfg = validated_config(task)
+    _check_env_preset(cfg.env.id, config.hydra.runtime.choices.get("env"))
+    return cfg
+
+
+def _check_env_preset(env_id: str, preset: str | None) -> None:
+    preset_id = _preset_ids().get(preset)
+    if preset_id is None or env_id == preset_id:
+        return
+    own = [name for name, id_ in _preset_ids().items() if id_ == env_id]
+    family = next(name for name, prefix in reversed(ANY_ID_ENVS.items()) if env_id.startswith(prefix))
+    instead = f"env={own[0]}" if own else f"env={family} env.id={env_id}"
+    raise ConfigError(f"env.id={env_id!r} is not allowed: {preset_id} with env={preset}, whose run name, target "
+                      f"and tuned settings are {preset_id}'s; for {env_id} use {instead}")
+
+
+def _preset_ids() -> dict[str, str]:
+    """The id each single-task env preset in conf/env/ names."""
+    ids = {}
+    for path in sorted((CONF_DIR / "env").glob("*.yaml")):
+        if path.stem not in ANY_ID_ENVS:
+            ids[path.stem] = OmegaConf.load(path).get("id")
+    return ids
+
+
+def resource_warnings(cfg: Config) -> list[str]:
+    cores = len(os.sched_getaffinity(0))
+    if cfg.workers.mode == "hogwild" and cfg.workers.count > cores:
+        return [f"warning: workers.count={cfg.workers.count} Hogwild processes on {cores} cores: they take turns "
+                f"on the cores, each slower; workers.count={cores} fits this machine"]
+    return []

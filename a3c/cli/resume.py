@@ -1,0 +1,62 @@
+"""train.resume=<run dir>: go on with the checkpoint's own config, so that nobody retypes the
+overrides of the run they resume. The command line still decides the keys it names (or the
+groups it chooses), and among those only budgets and logging may differ from the checkpoint."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import OmegaConf
+
+from a3c.config.schema import Config, flatten
+from a3c.run.checkpoint import RESUMABLE_CHANGES, CheckpointError, load_checkpoint, resume_source
+
+
+def resumed_config(composed: Config, overrides: list[str], run_dir: Path) -> Config:
+    """The checkpoint's config with the command line's allowed changes. Raises CheckpointError
+    naming every refused change at once."""
+    if not composed.train.resume:
+        return composed  # a requeued job's own checkpoint comes with the same command line
+    path = resume_source(composed, run_dir)
+    now = flatten(asdict(composed))
+    # A key added since the checkpoint was written held its schema default there.
+    saved = {**flatten(asdict(Config())), **flatten(load_checkpoint(path)["config"])}
+    named = named_keys(overrides, now)
+    refused = [key for key in named if saved.get(key) != now[key] and not key.startswith(RESUMABLE_CHANGES)]
+    if refused:
+        raise CheckpointError(_refusal(path, refused, saved, now))
+    merged = {key: now[key] if key in named else saved.get(key, now[key]) for key in now}
+    return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), _nested(merged)))
+
+
+def named_keys(overrides: list[str], keys: dict) -> list[str]:
+    """The config keys the command line sets: `algo.lr=...` names one, `algo=a2c` all of algo."""
+    named = []
+    for override in OverridesParser.create().parse_overrides(overrides):
+        prefix = override.key_or_group
+        named += [key for key in keys if key == prefix or key.startswith(prefix + ".")]
+    return named
+
+
+def _refusal(path: Path, refused: list[str], saved: dict, now: dict) -> str:
+    where = f"train.resume={str(path)!r}"
+    if "env.id" in refused:
+        return (f"{where} was trained on {saved['env.id']}, this run asks for {now['env.id']}: another env is "
+                "another experiment; start it without train.resume")
+    before = ", ".join(f"{key}={saved.get(key)!r}" for key in refused)
+    after = ", ".join(f"{key}={now[key]!r}" for key in refused)
+    return (f"{where} was trained with {before}; this run has {after}; only budgets and logging may change on "
+            "resume (leave the others out: the checkpoint's config is used)")
+
+
+def _nested(flat: dict) -> dict:
+    """{"algo.lr": 1e-3} -> {"algo": {"lr": 1e-3}}: the inverse of config.flatten."""
+    nested: dict = {}
+    for key, value in flat.items():
+        *parents, leaf = key.split(".")
+        node = nested
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = value
+    return nested

@@ -1,0 +1,92 @@
+"""validate(cfg): every check a config gets before any worker starts. The settings' own rules
+live in settings.py; the ones here need the env itself (its spaces), so they sit above both."""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+
+import gymnasium as gym
+from omegaconf import DictConfig, OmegaConf
+
+from a3c.config.rules import ConfigError, require, validate_settings
+from a3c.config.schema import IMAGE_ARCHS, Config, EnvConfig, ModelConfig
+from a3c.envs import env_spaces, register_env
+from a3c.envs.atari import is_ale_id
+from a3c.envs.envpool import check_envpool_settings, uses_envpool
+from a3c.envs.make import uses_atari_preprocessing
+
+
+def validate(cfg: Config) -> None:
+    """Raises ConfigError, whose message names the key, the value and what is allowed."""
+    validate_settings(cfg)
+    _validate_env(cfg.env, cfg.algo.critic, cfg.model)
+
+
+def validated_config(composed: DictConfig) -> Config:
+    """The typed config of a composed one (without its `hydra` node), checked. Raises ConfigError."""
+    check_known_keys(composed)
+    config: Config = OmegaConf.to_object(composed)
+    validate(config)
+    return config
+
+
+def check_known_keys(node: DictConfig, prefix: str = "") -> None:
+    """Refuse keys the schema lacks. Hydra refuses `algo.entropy=0.1` but lets `+algo.entropy=0.1`
+    add the key (its own hint for a misspelt one), and to_object would then drop it silently."""
+    schema = OmegaConf.get_type(node)
+    fields = [field.name for field in dataclasses.fields(schema)]
+    for key, child in node.items_ex(resolve=False):
+        if key not in fields:
+            close = difflib.get_close_matches(str(key), fields, n=1)
+            hint = f"; did you mean {prefix}{close[0]}?" if close else ""
+            value = OmegaConf.to_container(node, resolve=False)[key]
+            where = f"{prefix.rstrip('.')} has" if prefix else "the config has"
+            raise ConfigError(f"{prefix}{key}={value!r} is not allowed: {where} no such key{hint}")
+        if isinstance(child, DictConfig) and dataclasses.is_dataclass(OmegaConf.get_type(child)):
+            check_known_keys(child, f"{prefix}{key}.")
+
+
+def _validate_env(env_cfg: EnvConfig, critic: str, model: ModelConfig) -> None:
+    register_env(env_cfg.id)
+    if uses_atari_preprocessing(env_cfg):
+        require(is_ale_id(env_cfg.id), "env.preprocessing", env_cfg.preprocessing,
+               f"auto or none for {env_cfg.id}: the atari preprocessing needs an ALE/<Game>-v5 id")
+    if uses_envpool(env_cfg):
+        check_envpool_settings(env_cfg, uses_atari_preprocessing(env_cfg))
+    try:
+        spec = gym.spec(env_cfg.id)
+    except gym.error.Error as err:
+        raise ConfigError(f"env.id={env_cfg.id!r} is not allowed: a registered gymnasium id ({err})") from None
+    if env_cfg.hide_obs:
+        _check_hidden_entries(env_cfg, spec)
+    observation_space, action_space = env_spaces(env_cfg)
+    _check_spaces(observation_space, action_space, env_cfg.id, critic, model)
+    shape = observation_space.shape
+    require(not env_cfg.normalize_obs or len(shape) == 1, "env.normalize_obs", True,
+           f"false for {env_cfg.id}'s image observations of shape {shape} (the networks scale frames themselves)")
+
+
+def _check_hidden_entries(env_cfg: EnvConfig, spec) -> None:
+    bare = gym.make(spec, disable_env_checker=True)
+    shape = bare.observation_space.shape
+    bare.close()
+    require(len(shape) == 1 and max(env_cfg.hide_obs) < shape[0], "env.hide_obs", list(env_cfg.hide_obs),
+           f"indices into {env_cfg.id}'s flat observation of shape {shape}")
+
+
+def _check_spaces(obs_space: gym.Space, action_space: gym.Space, env_id: str, critic: str, model: ModelConfig) -> None:
+    discrete = isinstance(action_space, gym.spaces.Discrete)
+    flat_box = isinstance(action_space, gym.spaces.Box) and len(action_space.shape) == 1
+    require(discrete or flat_box, "env.id", env_id,
+           f"an environment with Discrete or flat Box actions (this one has {action_space})")
+    require(discrete or critic != "q", "algo.critic", critic,
+           f"none or v for continuous actions: the Q critic scores each of a discrete set ({env_id} has {action_space})")
+    require(isinstance(obs_space, gym.spaces.Box) and len(obs_space.shape) in (1, 3), "env.id", env_id,
+           f"an environment with flat or image (C, H, W) Box observations (this one has {obs_space})")
+    image = len(obs_space.shape) == 3
+    allowed = "atari_cnn or minatar_cnn (model=atari_cnn, model=minatar_cnn, or their _lstm variants)"
+    require(image == (model.arch in IMAGE_ARCHS), "model.arch", model.arch,
+           f"{allowed if image else 'mlp (model=mlp or model=mlp_lstm)'} for {env_id}'s observations of shape {obs_space.shape}")
+    if model.arch == "atari_cnn":
+        require(min(obs_space.shape[1:]) >= 36, "model.arch", model.arch,
+               f"minatar_cnn for {env_id}'s small frames of shape {obs_space.shape} (atari_cnn needs 36x36 or more)")

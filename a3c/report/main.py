@@ -1,0 +1,219 @@
+"""`a3c-report`: run directories -> a paper-style table and learning curves.
+
+Reads only local files (summary.json, metrics.jsonl, config.yaml); no network. Runs are
+grouped into settings by the config keys that differ between them (the seed excepted), so a
+sweep directory becomes one row per ablation.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+from omegaconf import OmegaConf
+
+from a3c import stats
+from a3c.config.schema import Config, flatten, short_value
+
+# Keys that say how a run was carried out, not what was tried: its seed, budgets, where it
+# resumed from, logging, progress, checkpoints, failure allowance, periodic evaluation and what
+# it returns to a sweeper. Runs
+# that differ only there are one setting, and a label never names them.
+NOT_A_SETTING = (
+    "train.seed", "train.total_steps", "train.max_minutes", "train.resume", "train.progress",
+    "train.log_every_updates", "train.checkpoint_every_steps", "train.max_bad_updates", "train.eval_", "train.objective",
+    "logger.",
+)
+
+
+# What a report measures: "train", the returns of training episodes (the final score is the
+# mean of the last 100); "eval", the greedy evaluations of train.eval_every_steps (the final
+# score is a3c-eval's eval.json where there is one, else the run's last evaluation).
+METRICS = ("train", "eval")
+
+
+@dataclass
+class Run:
+    path: Path
+    config: dict  # flattened: {"algo.n_steps": 5, ...}
+    summary: dict
+    curve_steps: np.ndarray  # global_step of each finished episode (of each evaluation, metric eval)
+    curve_returns: np.ndarray  # its return (mean return)
+    final_eval: float | None = None  # eval.json's mean return: a3c-eval's episodes of the final policy
+    metric: str = "train"
+
+    @property
+    def final(self) -> float | None:
+        if self.metric == "train":
+            return self.summary["mean_return_last_100"]
+        return self.final_eval if self.final_eval is not None else self.summary.get("eval_last_mean_return")
+
+    @property
+    def curve_window(self) -> int:
+        """Points averaged into each curve value: 100 episodes, or one evaluation (itself a mean)."""
+        return 100 if self.metric == "train" else 1
+
+
+@dataclass
+class Setting:
+    label: str
+    runs: list = field(default_factory=list)
+    values: dict = field(default_factory=dict)  # what the label says: {"algo.lr": "0.001", "env": "acrobot"}
+
+
+def find_run_dirs(paths: list[Path]) -> list[Path]:
+    found = []
+    for path in paths:
+        found += [p.parent for p in sorted(path.rglob("summary.json"))] if path.is_dir() else []
+    return sorted(set(found), key=_natural_key)
+
+
+def _natural_key(path: Path) -> list:
+    """Hydra numbers sweep jobs 0, 1, ..., 10: sort them as numbers, not as text."""
+    return [int(part) if part.isdigit() else part for part in path.parts]
+
+
+def load_run(run_dir: Path, metric: str = "train") -> Run:
+    summary = json.loads((run_dir / "summary.json").read_text())
+    config = flatten(yaml.safe_load((run_dir / "config.yaml").read_text()))
+    key = "charts/episodic_return" if metric == "train" else "eval/mean_return"
+    steps, returns = [], []
+    with open(run_dir / "metrics.jsonl", encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            if key in row:
+                steps.append(row["global_step"])
+                returns.append(row[key])
+    # Hogwild workers report in batches, so lines arrive a little out of step order.
+    order = np.argsort(np.asarray(steps, dtype=float), kind="stable")
+    final_eval = json.loads((run_dir / "eval.json").read_text())["mean_return"] if (run_dir / "eval.json").exists() else None
+    return Run(run_dir, config, summary, np.asarray(steps, dtype=float)[order], np.asarray(returns, dtype=float)[order],
+               final_eval, metric)
+
+
+def varying_keys(runs: list[Run]) -> list[str]:
+    """The keys that define an experiment and differ between runs. A key the schema lacks did
+    nothing (an old run's `+foo=1`, accepted before such keys were refused): no label names it."""
+    schema_keys = set(flatten(OmegaConf.to_container(OmegaConf.structured(Config))))
+    keys = sorted(set().union(*(run.config.keys() for run in runs)) & schema_keys)
+    return [
+        key for key in keys
+        if not key.startswith(NOT_A_SETTING) and len({json.dumps(run.config.get(key)) for run in runs}) > 1
+    ]
+
+
+def label_keys(runs: list[Run]) -> list[str]:
+    """The varying keys, less those the varying presets imply: when algo.name and env.name
+    vary, algo.lr or train.target_return stay out of the label unless they also vary between
+    runs of one (algo, env) pair (a preset's own values, or a tuned/ file's)."""
+    keys = varying_keys(runs)
+    presets = [key for key in keys if key.endswith(".name")]
+    if not presets:
+        return keys
+
+    def implied(key: str) -> bool:
+        values_by_choice: dict = {}
+        for run in runs:
+            choice = tuple(json.dumps(run.config.get(p)) for p in presets)
+            values_by_choice.setdefault(choice, set()).add(json.dumps(run.config.get(key)))
+        return all(len(values) == 1 for values in values_by_choice.values())
+
+    return [key for key in keys if key in presets or not implied(key)]
+
+
+def group_settings(runs: list[Run]) -> tuple[list[str], list[Setting]]:
+    keys = label_keys(runs)
+    settings: dict[str, Setting] = {}
+    for run in runs:
+        values = {key.removesuffix(".name"): short_value(run.config.get(key)) for key in keys}
+        label = " ".join(f"{key}={value}" for key, value in values.items()) or "all runs"
+        settings.setdefault(label, Setting(label, values=values)).runs.append(run)
+    return keys, list(settings.values())
+
+
+def setting_row(setting: Setting, seed: int = 0) -> dict:
+    finals = np.array([r.final for r in setting.runs if r.final is not None])
+    solved = [r for r in setting.runs if r.summary["solved_at_step"] is not None]
+    mean, low, high = _mean_and_ci(finals, seed)
+    # The column for a3c-eval's returns, beside training's; with metric eval they are the main one.
+    evals = np.array([r.final_eval for r in setting.runs if r.final_eval is not None and r.metric == "train"])
+    eval_mean, eval_low, eval_high = _mean_and_ci(evals, seed)
+    return {
+        "setting": setting.label,
+        "seeds": len(setting.runs),
+        "final_return_mean": mean,
+        "ci95_low": low,
+        "ci95_high": high,
+        "final_return_iqm": stats.iqm(finals) if len(finals) else float("nan"),
+        "solved": len(solved),
+        "median_steps_to_target": _median([r.summary["solved_at_step"] for r in solved]),
+        "median_seconds_to_target": _median([r.summary["solved_at_seconds"] for r in solved]),
+        "sps": float(np.mean([r.summary["sps"] for r in setting.runs])),
+        "eval_runs": len(evals),
+        "eval_return_mean": eval_mean,
+        "eval_ci95_low": eval_low,
+        "eval_ci95_high": eval_high,
+    }
+
+
+def _mean_and_ci(values: np.ndarray, seed: int) -> tuple:
+    """Mean and 95% bootstrap CI; no interval (None) from fewer than two values, where it
+    would only repeat the one value."""
+    if len(values) < 2:
+        return (float(values[0]) if len(values) else float("nan")), None, None
+    return (float(values.mean()), *stats.bootstrap_ci(values, seed=seed))
+
+
+def _median(values: list) -> float | None:
+    return float(np.median(values)) if values else None
+
+
+def build_report(paths: list[Path], out_dir: Path, fmt: str = "markdown", title: str | None = None,
+                 scatter_key: str | None = None, metric: str = "train") -> str:
+    """Write table.<ext> and curves.png (and final_vs_<key>.png) into out_dir; return the table."""
+    from a3c.report import curves, tables
+
+    run_dirs = find_run_dirs(paths)
+    if not run_dirs:
+        raise SystemExit(f"error: no run directories (with summary.json) under {', '.join(map(str, paths))}")
+    runs = [load_run(run_dir, metric) for run_dir in run_dirs]
+    if metric == "eval" and not any(run.final is not None for run in runs):
+        raise SystemExit("error: --metric eval: no run has an evaluation (train.eval_every_steps, or a3c-eval's eval.json)")
+    keys, settings = group_settings(runs)
+    rows = [setting_row(setting) for setting in settings]
+    text = tables.FORMATS[fmt](rows, metric)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"table.{ {'markdown': 'md', 'latex': 'tex', 'csv': 'csv'}[fmt] }").write_text(text)
+    env_ids = sorted({run.summary["env_id"] for run in runs})
+    varying = ", ".join(keys) or "runs"
+    title = title or (f"{env_ids[0]}: {varying}" if len(env_ids) == 1 else varying)  # else per-task panels
+    curves.plot_curves(settings, out_dir / "curves.png", title)
+    if scatter_key:
+        curves.plot_final_vs(settings, scatter_key, out_dir / f"final_vs_{scatter_key.split('.')[-1]}.png", title)
+    return text
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="a3c-report", description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="+", type=Path, help="sweep directories or run directories")
+    parser.add_argument("--out", type=Path, default=None, help="where table and curves.png go (default: the first path)")
+    parser.add_argument("--format", choices=["markdown", "latex", "csv"], default="markdown")
+    parser.add_argument("--title", default=None, help="title of the plots")
+    parser.add_argument("--metric", choices=METRICS, default="train",
+                        help="train: training episodes' returns (default); eval: greedy evaluations (eval.json, eval/mean_return)")
+    parser.add_argument("--scatter", default=None, metavar="KEY",
+                        help="also plot each run's final score against this config key (log axis), e.g. algo.lr")
+    args = parser.parse_args(argv)
+    missing = [str(p) for p in args.paths if not p.is_dir()]
+    if missing:
+        parser.error(f"not a directory: {', '.join(missing)}")
+    text = build_report(args.paths, args.out or args.paths[0], args.format, args.title, args.scatter, args.metric)
+    sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Checkpoints: everything a run needs to go on exactly where it stopped, written atomically
+(a temp file, then a rename), so a kill mid-write never costs the last good checkpoint."""
+from __future__ import annotations
+
+import os
+import pickle
+import random
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from a3c.config.schema import Config, flatten
+
+CHECKPOINT_NAME = "checkpoint.pt"
+# Keys that may differ on resume: budgets, bookkeeping, where results go. Any other change
+# would make a different experiment.
+RESUMABLE_CHANGES = ("train.total_steps", "train.max_minutes", "train.progress", "train.log_every_updates",
+                     "train.resume", "train.checkpoint_every_steps", "train.max_bad_updates",
+                     "train.stop_at_target", "train.target_return", "train.eval_", "train.objective", "logger.")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be resumed: the message says which and why."""
+
+
+def save_atomically(path: Path, payload: dict) -> None:
+    """torch.save to a temp file, then a rename: the file is whole, or the old one stays."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "wb") as file:  # a file object: a missing directory is an OSError, not torch's RuntimeError
+            torch.save(payload, file)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # half a file helps nobody; the last good checkpoint stays
+        raise
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path) -> dict:
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as err:  # noqa: BLE001 - torch raises many kinds for a damaged file
+        raise CheckpointError(f"train.resume={str(path)!r} is not a readable checkpoint ({type(err).__name__}: {err})") from None
+    if not isinstance(payload, dict) or not {"model", "optimizer", "global_step", "config"} <= payload.keys():
+        raise CheckpointError(f"train.resume={str(path)!r} is not an a3c checkpoint")
+    return payload
+
+
+def resume_source(cfg: Config, run_dir: Path) -> Path | None:
+    """train.resume (a run directory or a checkpoint file), else this run's own checkpoint if
+    one is already there (a requeued job), else None."""
+    if cfg.train.resume:
+        path = Path(cfg.train.resume)
+        path = path / CHECKPOINT_NAME if path.is_dir() else path
+        if not path.is_file():
+            raise CheckpointError(f"train.resume={cfg.train.resume!r}: no checkpoint there (expected a run directory or a {CHECKPOINT_NAME})")
+        return path
+    own = run_dir / CHECKPOINT_NAME
+    return own if own.is_file() else None
+
+
+def check_same_experiment(saved: dict, cfg: Config, path: Path) -> None:
+    # A key added since the checkpoint was written held its schema default there.
+    before, now = {**flatten(asdict(Config())), **flatten(saved)}, flatten(asdict(cfg))
+    for key in sorted(before.keys() | now.keys()):
+        if not key.startswith(RESUMABLE_CHANGES) and before.get(key) != now.get(key):
+            raise CheckpointError(
+                f"train.resume={str(path)!r} was trained with {key}={before.get(key)!r}, this run has "
+                f"{key}={now.get(key)!r}; only budgets and logging may change on resume")
+
+
+def rng_states() -> dict:
+    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+
+
+def restore_rng_states(states: dict) -> None:
+    torch.set_rng_state(states["torch"])
+    np.random.set_state(states["numpy"])
+    random.setstate(states["python"])
+
+
+def learner_states(learners: list) -> list[bytes | None]:
+    """The environments mid-episode and any carried action: serial runs resume bit for bit.
+    An environment that cannot be pickled is left out (None): it restarts on resume."""
+    states = []
+    for learner in learners:
+        if not learner.envs.picklable:
+            states.append(None)
+            continue
+        try:
+            states.append(pickle.dumps((learner.envs, learner.collector.pending_actions)))
+        except Exception:  # noqa: BLE001 - e.g. a custom env holding a lambda or a handle
+            states.append(None)
+    return states
+
+
+def restore_learners(learners: list, states: list) -> None:
+    for learner, state in zip(learners, states):
+        if state is None:
+            continue
+        normalizer = learner.envs.normalizer  # the run's (maybe shared) statistics, not a copy
+        learner.envs.close()
+        learner.envs, learner.collector.pending_actions = pickle.loads(state)
+        learner.envs.normalizer = normalizer
+        learner.collector.envs = learner.envs

@@ -1,0 +1,153 @@
+"""Play a policy for whole episodes in fresh envs: a3c-eval's core, and periodic evaluation.
+
+Evaluation envs are the training envs' config (an Atari "episode" is still a whole game
+with its real score, a lost life only zeroes the LSTM state as in training) with their own
+seeds; observations are normalized with the statistics the policy was trained with, frozen.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import signal
+import traceback
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from a3c.agent.networks import ActorCriticBase, reset_state
+from a3c.config.schema import EVAL_SEED_BASE, Config, EnvConfig
+from a3c.envs import EnvBatch, make_env_batch
+from a3c.envs.normalize import Normalizer, make_normalizer
+from a3c.run.policy_file import BEST_POLICY_NAME, save_policy
+from a3c.run.recorder import EVAL_MEAN_RETURN, EVAL_STD_RETURN
+from a3c.stats import bootstrap_ci
+
+MAX_PARALLEL_EPISODES = 16  # envs stepped together; more episodes play in waves
+MAX_EPISODE_STEPS = 100_000  # an env without a time limit and a policy that never ends it
+
+
+class EvalError(RuntimeError):
+    """Evaluation cannot go on: the message says why."""
+
+
+def frozen_normalizer(env_cfg: EnvConfig, gamma: float, state: dict | None) -> Normalizer | None:
+    """The training statistics, applied and never updated."""
+    if state is None:
+        return None
+    obs_shape = tuple(state["obs"]["mean"].shape) if "obs" in state else ()
+    normalizer = make_normalizer(env_cfg, obs_shape, gamma)
+    if normalizer is None:
+        return None
+    normalizer.load_state_dict(state)
+    normalizer.frozen = True
+    return normalizer
+
+
+@torch.no_grad()
+def play_episodes(model: ActorCriticBase, cfg: Config, normalizer_state: dict | None, episodes: int,
+                  greedy: bool, seed: int, video_dir: Path | None = None) -> list[tuple[float, int]]:
+    """(return, length) of each episode; episode i plays in an env seeded seed + i, filmed to
+    film_path(video_dir, seed + i) if video_dir is given."""
+    outcomes: list[tuple[float, int]] = []
+    for first in range(0, episodes, MAX_PARALLEL_EPISODES):
+        seeds = list(range(seed + first, seed + min(episodes, first + MAX_PARALLEL_EPISODES)))
+        videos = [_film_prefix(video_dir, s) for s in seeds] if video_dir is not None else None
+        envs = make_env_batch(cfg.env, seeds, frozen_normalizer(cfg.env, cfg.algo.gamma, normalizer_state), videos)
+        try:
+            outcomes += _play_one_episode_each(model, envs, greedy)
+        finally:
+            envs.close()
+    return outcomes
+
+
+def _film_prefix(video_dir: Path, seed: int) -> Path:
+    return video_dir / f"seed-{seed}"
+
+
+def film_path(video_dir: Path, seed: int) -> Path:
+    """The MP4 of the episode played with this env seed (RecordVideo names it <prefix>-episode-0)."""
+    prefix = _film_prefix(video_dir, seed)
+    return prefix.with_name(f"{prefix.name}-episode-0.mp4")
+
+
+def _play_one_episode_each(model: ActorCriticBase, envs: EnvBatch, greedy: bool) -> list[tuple[float, int]]:
+    act = model.act_greedy if greedy else model.act
+    outcomes: list[tuple[float, int] | None] = [None] * len(envs)
+    state = None
+    for _ in range(MAX_EPISODE_STEPS):
+        playing = np.array([outcome is None for outcome in outcomes])
+        if not playing.any():
+            return outcomes  # type: ignore[return-value]
+        actions, state = act(torch.from_numpy(envs.obs.copy()), state)
+        result = envs.step(actions.numpy(), playing)
+        for index, episode_return, length in result.finished_episodes:  # whole games, for Atari
+            outcomes[index] = (episode_return, length)
+        state = reset_state(state, torch.from_numpy(result.terminated | result.truncated))
+    raise EvalError(f"an evaluation episode ran past {MAX_EPISODE_STEPS} steps; set env.max_episode_steps")
+
+
+def summarize(outcomes: list[tuple[float, int]]) -> dict:
+    returns = [float(r) for r, _ in outcomes]
+    low, high = bootstrap_ci(returns)
+    return {
+        "episodes": len(returns),
+        "mean_return": float(np.mean(returns)),
+        "std_return": float(np.std(returns)),
+        "ci95_low": low,
+        "ci95_high": high,
+        "returns": returns,
+        "lengths": [int(length) for _, length in outcomes],
+    }
+
+
+class PeriodicEvaluator:
+    """Greedy episodes of the global model every train.eval_every_steps; the best policy so far
+    goes to best_policy.pt. The caller hands in a model nothing writes while it plays."""
+
+    def __init__(self, cfg: Config, run_dir: Path, global_step: int, best_mean: float | None):
+        self.cfg, self.run_dir = cfg, run_dir
+        self.every = cfg.train.eval_every_steps
+        self.next_at = (global_step // self.every + 1) * self.every if self.every else None
+        self.best_mean = best_mean
+
+    def due(self, global_step: int) -> bool:
+        return self.next_at is not None and global_step >= self.next_at
+
+    def evaluate(self, model: ActorCriticBase, normalizer_state: dict | None, global_step: int) -> dict:
+        """The metrics of this evaluation; writes best_policy.pt when it is the best yet."""
+        index = global_step // self.every
+        self.next_at = (index + 1) * self.every
+        # Fresh seeds each time (evaluations along a run do not replay the same starts), the
+        # same ones after a resume.
+        seed = EVAL_SEED_BASE + self.cfg.train.seed * 10_000 + index * self.cfg.train.eval_episodes
+        stats = summarize(play_episodes(model, self.cfg, normalizer_state, self.cfg.train.eval_episodes, True, seed))
+        if self.best_mean is None or stats["mean_return"] > self.best_mean:
+            self.best_mean = stats["mean_return"]
+            save_policy(self.run_dir / BEST_POLICY_NAME, model, self.cfg, normalizer_state, global_step)
+        return {EVAL_MEAN_RETURN: stats["mean_return"], EVAL_STD_RETURN: stats["std_return"]}
+
+
+def evaluator_process(cfg: Config, run_dir: Path, global_model, normalizer, step_counter, stop_event, queue,
+                      best_mean: float | None) -> None:
+    """Hogwild: evaluates a snapshot of the shared model whenever the step counter passes the
+    next evaluation; sends ("eval", step, metrics) to the parent, errors as a worker does."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent alone decides when to stop
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    torch.set_num_threads(1)
+    try:
+        snapshot = copy.deepcopy(global_model)  # private memory: the workers write the shared one
+        evaluator = PeriodicEvaluator(cfg, run_dir, step_counter.value, best_mean)
+        parent = os.getppid()
+        while os.getppid() == parent:
+            stopping = stop_event.wait(0.1)
+            step = step_counter.value
+            if evaluator.due(step):  # at stop too: a short run may end before this process is up
+                snapshot.load_state_dict(global_model.state_dict())
+                stats = normalizer.state_dict() if normalizer is not None else None
+                queue.put(("eval", step, evaluator.evaluate(snapshot, stats, step)))
+            if stopping:
+                break
+    except BaseException as err:  # noqa: BLE001 - the parent must hear about every death
+        queue.put(("error", "evaluator", f"{type(err).__name__}: {err}", traceback.format_exc()))
+        raise SystemExit(1) from err

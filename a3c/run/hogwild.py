@@ -1,0 +1,113 @@
+"""Hogwild mode: worker processes update the shared global model without locks, and the
+parent process records what they send, watches them, and stops them."""
+from __future__ import annotations
+
+import queue as queue_module
+import sys
+import time
+from typing import TYPE_CHECKING
+
+import torch.multiprocessing as mp
+
+from a3c.run import startup
+from a3c.run.evaluate import evaluator_process
+from a3c.run.hogwild_worker import hogwild_worker
+from a3c.run.processes import start_worker_server, worker_context
+from a3c.run.recorder import RunRecorder
+from a3c.run.stopping import RunFailed
+
+if TYPE_CHECKING:
+    from a3c.run.train import Run
+
+# How long stopped workers get to finish their update and flush the queue before termination.
+JOIN_SECONDS = 10.0
+
+
+def run_hogwild(state: Run) -> str:
+    """Start the workers on the shared model, record what they send until a stop condition,
+    then stop them; returns why the run stopped."""
+    if mp.get_start_method(allow_none=True) not in (None, "spawn", "fork", "forkserver"):
+        # Inside a joblib launcher job the default is loky's own method, which a child is told
+        # to restore and cannot; it only needs a standard name.
+        mp.set_start_method("spawn", force=True)
+    start_worker_server()  # already running when Preflight started it (a3c/cli/hooks.py)
+    ctx = worker_context()
+    state.model.share_memory()
+    shared_optim_state = state.optimizer.share_memory()
+    normalizer = state.normalizer.share_memory_() if state.normalizer is not None else None
+    step_counter, stop_event, queue = ctx.Value("q", state.recorder.global_step), ctx.Event(), ctx.Queue()
+    workers = [
+        ctx.Process(
+            target=hogwild_worker,
+            args=(i, state.cfg, state.model, shared_optim_state, normalizer, step_counter, stop_event, queue),
+            name=f"worker-{i}",
+            daemon=True,
+        )
+        for i in range(state.cfg.workers.count)
+    ]
+    if state.cfg.train.eval_every_steps:
+        # A process of its own: playing episodes neither stalls a worker nor the parent's
+        # draining of the queue. It reads the shared model, as the workers do.
+        workers.append(ctx.Process(
+            target=evaluator_process,
+            args=(state.cfg, state.run_dir, state.model, normalizer, step_counter, stop_event, queue,
+                  state.evaluator.best_mean),
+            name="evaluator", daemon=True,
+        ))
+    for worker in workers:
+        worker.start()
+    startup.mark("workers_started")
+    try:
+        return _watch(workers, queue, state)
+    finally:
+        stop_event.set()
+        _drain_and_join(workers, queue, state.recorder)
+
+
+def _watch(workers: list, queue, state: Run) -> str:
+    """Record what the workers send until a stop condition; a dead worker ends the run."""
+    while True:
+        _consume(queue, state.recorder, timeout=0.2)
+        dead = [w for w in workers if w.exitcode not in (None, 0)]
+        if dead:
+            _consume(queue, state.recorder, timeout=1.0)  # its own error message is likely on the way
+            raise RunFailed(f"{dead[0].name} died with exit code {dead[0].exitcode}")
+        if (reason := state.stop_reason()) is not None:
+            return reason
+        if all(w.exitcode == 0 for w in workers if w.name != "evaluator"):
+            return "workers finished"
+
+
+def _consume(queue, recorder: RunRecorder, timeout: float) -> None:
+    """Record every message waiting (blocking up to timeout for the first one)."""
+    try:
+        message = queue.get(timeout=timeout)
+        while True:
+            if isinstance(message, tuple) and message[0] == "error":
+                _, name, error, trace = message
+                print(trace, file=sys.stderr)
+                raise RunFailed(f"{name} failed: {error}")
+            if isinstance(message, tuple) and message[0] == "eval":
+                recorder.record_eval(*message[1:])
+            else:
+                recorder.record(message)
+            message = queue.get_nowait()
+    except queue_module.Empty:
+        pass
+
+
+def _drain_and_join(workers: list, queue, recorder: RunRecorder) -> None:
+    deadline = time.monotonic() + JOIN_SECONDS
+    while any(w.is_alive() for w in workers) and time.monotonic() < deadline:
+        try:
+            _consume(queue, recorder, timeout=0.1)
+        except RunFailed:
+            pass  # already stopping; a worker failing on the way out changes nothing
+    for worker in workers:
+        if worker.is_alive():
+            worker.kill()
+        worker.join(timeout=1.0)
+    try:
+        _consume(queue, recorder, timeout=0.0)
+    except RunFailed:
+        pass

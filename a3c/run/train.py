@@ -1,0 +1,195 @@
+"""run(cfg): build the global model, run the workers in the chosen mode, write the results."""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+from a3c.agent.networks import build_model
+from a3c.config.schema import Config
+from a3c.envs import env_spaces
+from a3c.envs.normalize import make_normalizer
+from a3c.learn.learner import Learner
+from a3c.learn.shared_optim import make_optimizer
+from a3c.run import checkpoint as ckpt
+from a3c.run import startup
+from a3c.run.evaluate import PeriodicEvaluator
+from a3c.run.hogwild import run_hogwild
+from a3c.run.messages import Report
+from a3c.run.policy_file import POLICY_NAME, save_policy
+from a3c.run.recorder import RunRecorder
+from a3c.run.stopping import RunFailed, StopRequest
+from a3c.run.tracking import make_tracker
+
+INTERRUPTED = "interrupted"
+
+
+class Run:
+    """One training run's parts, and its checkpoints."""
+
+    def __init__(self, cfg: Config, run_dir: Path):
+        self.cfg, self.run_dir = cfg, run_dir
+        # Tiny networks: extra threads only add overhead; and one thread from the start keeps
+        # even the weight init (a QR decomposition) bit-for-bit reproducible.
+        torch.set_num_threads(1)
+        torch.manual_seed(cfg.train.seed)
+        self.model, self.normalizer = _build_global_parts(cfg)
+        self.optimizer = make_optimizer(self.model.parameters(), cfg.algo)
+        self.resumed = self._load_resume_state()
+        startup.mark("global_model_built")
+        self.tracker = make_tracker(cfg, run_dir, self.resumed.get("wandb_run_id"))
+        startup.mark("tracker_started")
+        self.recorder = RunRecorder(run_dir, cfg, self.tracker)
+        if self.resumed:
+            self.recorder.restore(self.resumed["recorder"])
+        best = self.recorder.eval_best
+        self.evaluator = PeriodicEvaluator(cfg, run_dir, self.recorder.global_step, best and best["mean_return"])
+        self.stop = StopRequest()
+        self.learners: list[Learner] = []  # in-process modes only
+        every = cfg.train.checkpoint_every_steps
+        self.next_checkpoint = (self.recorder.global_step // every + 1) * every if every else None
+
+    def _load_resume_state(self) -> dict:
+        """Checks everything (readable, same experiment) before any worker starts."""
+        path = ckpt.resume_source(self.cfg, self.run_dir)
+        if path is None:
+            return {}
+        state = ckpt.load_checkpoint(path)
+        ckpt.check_same_experiment(state["config"], self.cfg, path)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        ckpt.restore_rng_states(state["rng"])
+        if self.normalizer is not None:  # the same experiment: both or neither have statistics
+            self.normalizer.load_state_dict(state["normalizer"])
+        old_metrics, new_metrics = path.parent / "metrics.jsonl", self.run_dir / "metrics.jsonl"
+        if old_metrics.exists() and not new_metrics.exists():
+            shutil.copyfile(old_metrics, new_metrics)  # the new run dir holds the whole curve
+        print(f"resuming from {path} at global_step {state['global_step']}", file=sys.stderr)
+        return state
+
+    def save(self) -> None:
+        """Raises RunFailed when the run directory cannot take it; the last good one stays."""
+        try:
+            self._save_checkpoint()
+        except OSError as err:
+            raise RunFailed(_write_failure(self.run_dir, err)) from None
+
+    def _save_checkpoint(self) -> None:
+        ckpt.save_atomically(self.run_dir / ckpt.CHECKPOINT_NAME, {
+            "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "global_step": self.recorder.global_step, "recorder": self.recorder.state(),
+            "rng": ckpt.rng_states(), "learners": ckpt.learner_states(self.learners),
+            "normalizer": self.normalizer_state(), "wandb_run_id": self.tracker.run_id, "config": asdict(self.cfg),
+        })
+
+    def save_policy(self) -> Path:
+        path = self.run_dir / POLICY_NAME
+        save_policy(path, self.model, self.cfg, self.normalizer_state(), self.recorder.global_step)
+        return path
+
+    def normalizer_state(self) -> dict | None:
+        return self.normalizer.state_dict() if self.normalizer is not None else None
+
+    def evaluate_if_due(self) -> None:
+        """In-process modes: nothing else writes the model while it plays."""
+        step = self.recorder.global_step
+        if self.evaluator.due(step):
+            self.recorder.record_eval(step, self.evaluator.evaluate(self.model, self.normalizer_state(), step))
+
+    def stop_reason(self) -> str | None:
+        """Why to stop now, or None; saves a checkpoint when one is due."""
+        if (failure := self.recorder.failure()) is not None:
+            raise RunFailed(failure)
+        if self.next_checkpoint is not None and self.recorder.global_step >= self.next_checkpoint:
+            self.save()
+            every = self.cfg.train.checkpoint_every_steps
+            self.next_checkpoint = (self.recorder.global_step // every + 1) * every  # one save per crossing
+        return INTERRUPTED if self.stop.requested else self.recorder.should_stop()
+
+
+def run(cfg: Config, run_dir: Path) -> dict:
+    """Train until solved or out of budget; write metrics.jsonl, summary.json, checkpoint.pt, policy.pt."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    state = Run(cfg, run_dir)
+    stop_reason, exit_code = "error", 1
+    try:
+        with state.stop:
+            stop_reason = (run_hogwild if cfg.workers.mode == "hogwild" else _run_in_process)(state)
+        exit_code = 0
+    except KeyboardInterrupt:
+        stop_reason = INTERRUPTED
+        raise
+    except RunFailed as err:
+        stop_reason = str(err)
+        raise
+    except OSError as err:  # metrics.jsonl: the disk filled up, or the directory went away
+        stop_reason = _write_failure(run_dir, err)
+        raise RunFailed(stop_reason) from None
+    finally:
+        summary, write_failure = _finish(state, stop_reason, exit_code)
+    if write_failure is not None:
+        raise RunFailed(write_failure)
+    return summary
+
+
+def _finish(state: Run, stop_reason: str, exit_code: int) -> tuple[dict, str | None]:
+    """Write what the run leaves, each file on its own: one that cannot be written costs only
+    itself. Returns the summary and the first write failure (None if all went well)."""
+    cfg, run_dir = state.cfg, state.run_dir
+    summary = state.recorder.summary(stop_reason)
+    writes = (
+        state.recorder.close,
+        lambda: (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n"),
+        state.save,
+        lambda: state.tracker.log_policy(state.save_policy(), asdict(cfg)),
+    )
+    failure = None
+    for write in writes:
+        try:
+            write()
+        except (OSError, RunFailed) as err:
+            failure = failure or (str(err) if isinstance(err, RunFailed) else _write_failure(run_dir, err))
+    for learner in state.learners:
+        learner.close()
+    state.tracker.summary(summary)
+    state.tracker.finish(exit_code if failure is None else 1)
+    return summary, failure
+
+
+def _write_failure(run_dir: Path, err: OSError) -> str:
+    return f"cannot write to the run directory {run_dir} ({err.strerror or err}); files written before stay"
+
+
+def _build_global_parts(cfg: Config):
+    """The global model and the one set of normalization statistics (None when off) that
+    every worker adds to and the checkpoint saves."""
+    observation_space, action_space = env_spaces(cfg.env)  # made once, by validation
+    model = build_model(cfg, observation_space, action_space)
+    normalizer = make_normalizer(cfg.env, observation_space.shape, cfg.algo.gamma)
+    return model, normalizer
+
+
+def _run_in_process(state: Run) -> str:
+    """serial: the workers take turns; sync (A2C): all their envs feed one combined update."""
+    cfg, count, per_worker = state.cfg, state.cfg.workers.count, state.cfg.workers.envs_per_worker
+    if cfg.workers.mode == "sync":
+        state.learners = [Learner(cfg, 0, state.model, state.optimizer, count * per_worker, normalizer=state.normalizer)]
+    else:
+        state.learners = [Learner(cfg, i, state.model, state.optimizer, per_worker, normalizer=state.normalizer)
+                          for i in range(count)]
+    if len(state.resumed.get("learners", [])) == len(state.learners):
+        ckpt.restore_learners(state.learners, state.resumed["learners"])
+    global_step = state.recorder.global_step
+    while (reason := state.stop_reason()) is None:
+        for learner in state.learners:
+            result = learner.update(global_step)
+            global_step += result.n_transitions
+            report = Report(learner.index, global_step)
+            report.add(global_step, result)
+            state.recorder.record(report)
+            state.evaluate_if_due()
+    return reason
