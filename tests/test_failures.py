@@ -1,4 +1,5 @@
 """Real processes and real signals: a run stops cleanly, and a dead worker never hangs it."""
+import contextlib
 import json
 import os
 import re
@@ -61,6 +62,50 @@ def test_sigterm_stops_workers_and_keeps_the_results(tmp_path):
     assert summary["stop_reason"] == "interrupted" and summary["global_step"] > 0
     assert (run_dir / "checkpoint.pt").exists()
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def descendants_of(pid: int) -> list[int]:
+    found, queue = [], [pid]
+    while queue:
+        for child in children_of(queue.pop()):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def still_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's wait is left
+
+
+def test_a_main_process_killed_outright_leaves_none_of_its_processes_behind(tmp_path):
+    # SIGKILL, as an OOM killer or a scheduler's kill -9: the run cannot clean up, so its fork
+    # server, workers and evaluator must notice by themselves.
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, "-m", "a3c", *RUN_FOR_LONG, "train.eval_every_steps=2000",
+                                f"hydra.run.dir={run_dir}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while len(workers_of(process.pid)) < 3 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.1)
+    if len(workers_of(process.pid)) != 3:
+        process.kill()
+        raise AssertionError("two workers and the evaluator did not start")
+    family = descendants_of(process.pid)  # and the fork server, and CPython's resource tracker
+    try:
+        process.kill()
+        process.communicate(timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(still_running(pid) for pid in family):
+            time.sleep(0.2)
+        left = [pid for pid in family if still_running(pid)]
+        assert not left, f"still running 10 s after the main process died: {left}"
+    finally:  # a failure here must not leave them training on for the rest of the suite
+        for pid in family:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_a_killed_worker_stops_the_run_within_seconds_naming_it(tmp_path):

@@ -7,8 +7,6 @@ seeds; observations are normalized with the statistics the policy was trained wi
 from __future__ import annotations
 
 import copy
-import os
-import signal
 import traceback
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from a3c.config.schema import EVAL_SEED_BASE, Config, EnvConfig
 from a3c.envs import EnvBatch, make_env_batch
 from a3c.envs.normalize import Normalizer, make_normalizer
 from a3c.run.policy_file import BEST_POLICY_NAME, save_policy
+from a3c.run.processes import become_child_of
 from a3c.run.recorder import EVAL_MEAN_RETURN, EVAL_STD_RETURN
 from a3c.stats import bootstrap_ci
 
@@ -128,18 +127,15 @@ class PeriodicEvaluator:
         return {EVAL_MEAN_RETURN: stats["mean_return"], EVAL_STD_RETURN: stats["std_return"]}
 
 
-def evaluator_process(cfg: Config, run_dir: Path, global_model, normalizer, step_counter, stop_event, queue,
-                      best_mean: float | None) -> None:
+def evaluator_process(main_pid: int, cfg: Config, run_dir: Path, global_model, normalizer, step_counter,
+                      stop_event, queue, best_mean: float | None) -> None:
     """Hogwild: evaluates a snapshot of the shared model whenever the step counter passes the
     next evaluation; sends ("eval", step, metrics) to the parent, errors as a worker does."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent alone decides when to stop
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    torch.set_num_threads(1)
+    become_child_of(main_pid)
     try:
         snapshot = copy.deepcopy(global_model)  # private memory: the workers write the shared one
         evaluator = PeriodicEvaluator(cfg, run_dir, step_counter.value, best_mean)
-        parent = os.getppid()
-        while os.getppid() == parent:
+        while True:
             stopping = stop_event.wait(0.1)
             step = step_counter.value
             if evaluator.due(step):  # at stop too: a short run may end before this process is up

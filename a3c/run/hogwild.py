@@ -2,6 +2,7 @@
 parent process records what they send, watches them, and stops them."""
 from __future__ import annotations
 
+import os
 import queue as queue_module
 import sys
 import time
@@ -39,7 +40,7 @@ def run_hogwild(state: Run) -> str:
     workers = [
         ctx.Process(
             target=hogwild_worker,
-            args=(i, state.cfg, state.model, shared_optim_state, normalizer, step_counter, stop_event, queue),
+            args=(os.getpid(), i, state.cfg, state.model, shared_optim_state, normalizer, step_counter, stop_event, queue),
             name=f"worker-{i}",
             daemon=True,
         )
@@ -50,7 +51,7 @@ def run_hogwild(state: Run) -> str:
         # draining of the queue. It reads the shared model, as the workers do.
         workers.append(ctx.Process(
             target=evaluator_process,
-            args=(state.cfg, state.run_dir, state.model, normalizer, step_counter, stop_event, queue,
+            args=(os.getpid(), state.cfg, state.run_dir, state.model, normalizer, step_counter, stop_event, queue,
                   state.evaluator.best_mean),
             name="evaluator", daemon=True,
         ))

@@ -1,8 +1,6 @@
 """The entry point of one Hogwild process: Learner updates on the shared model until told to stop."""
 from __future__ import annotations
 
-import os
-import signal
 import traceback
 
 import torch
@@ -11,16 +9,13 @@ from a3c.config.schema import Config
 from a3c.learn.learner import Learner
 from a3c.learn.shared_optim import make_optimizer
 from a3c.run.messages import Report
+from a3c.run.processes import become_child_of
 
 
-def hogwild_worker(index: int, cfg: Config, global_model, shared_optim_state, normalizer, step_counter, stop_event,
-                   queue) -> None:
+def hogwild_worker(main_pid: int, index: int, cfg: Config, global_model, shared_optim_state, normalizer,
+                   step_counter, stop_event, queue) -> None:
     """Entry point of one Hogwild process; anything it raises goes up the queue, then exits 1."""
-    # Ctrl-C (and a scheduler's SIGTERM) reach the whole process group; the parent alone
-    # decides, sets stop_event, and kills a worker that does not stop.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    torch.set_num_threads(1)
+    become_child_of(main_pid)
     torch.manual_seed(cfg.train.seed * 10_000 + index)
     try:
         optimizer = make_optimizer(global_model.parameters(), cfg.algo)
@@ -28,9 +23,7 @@ def hogwild_worker(index: int, cfg: Config, global_model, shared_optim_state, no
         learner = Learner(cfg, index, global_model, optimizer, cfg.workers.envs_per_worker, local_copy=True,
                           normalizer=normalizer)
         report = Report(index, 0)
-        parent = os.getppid()
-        # A parent killed outright (SIGKILL) cannot set stop_event; orphans must not train on.
-        while not stop_event.is_set() and os.getppid() == parent:
+        while not stop_event.is_set():
             result = learner.update(step_counter.value)
             with step_counter.get_lock():
                 step_counter.value += result.n_transitions

@@ -10,11 +10,52 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
 import signal
+import threading
+import time
 from multiprocessing import forkserver, resource_tracker
 
 START_METHOD = "forkserver"
 PRELOAD = ["torch", "torch.multiprocessing", "a3c.run.hogwild_worker", "a3c.run.evaluate"]
+EXIT_ORPHANED = 3  # a child whose run's main process died
+
+
+def become_child_of(main_pid: int) -> None:
+    """What every Hogwild child (worker, evaluator) does first. Ctrl-C and a scheduler's SIGTERM
+    reach the whole process group: the main process alone decides, sets stop_event, and kills a
+    child that does not stop. And the child dies with the main process however that dies
+    (SIGKILL too): its parent is the fork server, which may outlive the main process for a
+    while, so the child watches the main process itself."""
+    import torch  # already imported in a worker: the fork server preloads it
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    torch.set_num_threads(1)
+    threading.Thread(target=_exit_when_gone, args=(main_pid,), name="watch-main", daemon=True).start()
+
+
+def _exit_when_gone(pid: int) -> None:
+    try:
+        handle = os.pidfd_open(pid)  # readable once the process has exited (Linux 5.3+)
+    except (AttributeError, OSError):  # no pidfds, or the process is gone already
+        while _alive(pid):
+            time.sleep(0.5)
+    else:
+        select.select([handle], [], [])
+    # At once, without Python's shutdown: that would wait for the queue's feeder thread, which
+    # blocks for ever on a pipe that nobody reads any more.
+    os._exit(EXIT_ORPHANED)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, another user's: the pid was reused, so ours is gone
+        return False
+    return True
 
 
 def worker_context():
