@@ -67,13 +67,22 @@ def test_atari_presets_bring_the_paper_network_unless_told_otherwise():
     assert make_config("env=breakout", "model=atari_cnn_lstm").model.lstm_size == 256
 
 
-def test_the_atari_a3c_preset_has_the_paper_settings():
-    cfg = make_config("+experiment=atari_a3c")
+@pytest.mark.parametrize("model", ["atari_cnn", "atari_cnn_lstm"])
+def test_the_atari_a3c_preset_has_the_paper_settings(model):
+    cfg = make_config("+experiment=atari_a3c", f"model={model}")
     validate(cfg)
     assert (cfg.workers.mode, cfg.workers.count, cfg.workers.envs_per_worker) == ("hogwild", 16, 1)
     algo = cfg.algo
-    assert (algo.n_steps, algo.gamma, algo.entropy_coef, algo.optimizer) == (5, 0.99, 0.01, "rmsprop")
-    assert (algo.rmsprop_alpha, algo.optimizer_eps, algo.lr_schedule) == (0.99, 0.1, "linear")
+    assert (algo.n_steps, algo.gamma, algo.entropy_coef, algo.optimizer) == (5, 0.99, 0.01, "rmsprop_paper")
+    assert (algo.rmsprop_alpha, algo.optimizer_eps, algo.lr, algo.lr_schedule) == (0.99, 0.1, 7e-4, "linear")
+    assert (algo.max_grad_norm, algo.loss_reduction) == (40.0, "sum")
+
+
+def test_only_the_papers_atari_preset_sums_its_losses():
+    # Every other preset is tuned with mean losses (A2C's and SB3's); the default stays mean.
+    assert make_config().algo.loss_reduction == "mean"
+    for algo in ("reinforce", "ac_q", "ac_baseline", "a2c", "a3c"):
+        assert make_config(f"algo={algo}").algo.loss_reduction == "mean"
 
 
 @pytest.mark.parametrize("algo,env", itertools.product(

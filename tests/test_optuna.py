@@ -56,6 +56,22 @@ def test_a_search_writes_its_best_trial_and_running_it_again_continues_the_study
         assert trial.value == summary(sweep / str(trial.number))["mean_return_last_100"]
 
 
+def test_continuing_a_study_with_another_budget_is_refused_in_one_line_and_mixes_nothing(tmp_path):
+    sweep = tmp_path / "search"
+    first = search(tmp_path, "hydra.sweeper.n_trials=1")
+    assert first.returncode == 0, first.stderr[-3000:]
+
+    changed = search(tmp_path, "hydra.sweeper.n_trials=2", "train.total_steps=1000")
+    assert changed.returncode == 2
+    error = changed.stderr.strip().splitlines()
+    assert len(error) == 1 and "train.total_steps=1500 then, 1000 now" in error[0], changed.stderr[-2000:]
+    assert len(load_study(sweep).trials) == 1  # nothing of the other budget joined the study
+
+    logging_only = search(tmp_path, "hydra.sweeper.n_trials=2", "train.log_every_updates=7")
+    assert logging_only.returncode == 0, logging_only.stderr[-3000:]  # bookkeeping is not a setting
+    assert len(load_study(sweep).trials) == 2
+
+
 def test_a_trial_an_interruption_left_running_is_replaced(tmp_path):
     sweep = tmp_path / "search"
     sweep.mkdir()

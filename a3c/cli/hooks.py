@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections import defaultdict
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from a3c.config.rules import ConfigError, require
+from a3c.config.schema import BOOKKEEPING_KEYS, flatten
 
 FAILED_NAME = "failed.txt"
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
@@ -104,7 +106,7 @@ def check_search_space(config: DictConfig) -> None:
     space before the first trial, so that a value no run takes is one line, not a night of
     failed trials."""
     from a3c.cli.preflight import check_job
-    from a3c.cli.search import search_space_bounds
+    from a3c.cli.search import check_study_settings, search_space_bounds
 
     params = config.hydra.sweeper.get("params") or {}
     arguments = [f"{key}={value}" for key, value in params.items()]
@@ -113,8 +115,12 @@ def check_search_space(config: DictConfig) -> None:
     try:
         check_writable("hydra.sweep.dir", Path(config.hydra.sweep.dir))
         fixed, bounds = search_space_bounds(arguments)
-        check_job(loader.load_sweep_config(config, fixed))  # what every trial shares
-    except ValueError as err:  # a ConfigError, or a search space Optuna refuses
+        shared = check_job(loader.load_sweep_config(config, fixed))  # what every trial shares
+        searched = {bound.split("=", 1)[0] for _, overrides in bounds for bound in overrides}
+        check_study_settings(config.hydra.sweeper, {
+            key: value for key, value in flatten(asdict(shared)).items()
+            if key not in searched and not key.startswith(BOOKKEEPING_KEYS)})
+    except ValueError as err:  # a ConfigError, a search space Optuna refuses, a study's other settings
         _refuse([f"error: {err}"])
     errors = []
     for search_space, overrides in bounds:

@@ -18,6 +18,7 @@ from omegaconf import OmegaConf
 # optuna imports alembic, which logs a "setup plugin" line per plugin through Hydra's log.
 logging.getLogger("alembic").setLevel(logging.WARNING)
 INTERRUPTED = "interrupted"  # the user attribute of a trial a Ctrl-C left running
+SETTINGS_ATTR = "settings"  # the study's user attribute: what every trial shares (check_study_settings)
 # What a Ctrl-C of this process says (a3c/__main__.py): set once a study with a storage starts.
 resume_hint: str | None = None
 
@@ -68,6 +69,37 @@ def continue_study(sweeper: Any) -> None:
     sweeper.n_trials = max(0, sweeper.n_trials - len(finished))
     sweeper.job_idx = len(trials)  # the sweeper's next trial number
     reseed(sweeper.sampler, OmegaConf.select(config, "hydra.sweeper.sampler.seed"), len(trials))
+
+
+def check_study_settings(sweeper_cfg: Any, settings: dict) -> None:
+    """A study ranks trials of one experiment only: the first search records the settings every
+    trial shares (all but the searched keys and bookkeeping), and a search that continues the
+    study must have the same. Raises ValueError, one line naming the keys that differ."""
+    storage_url, name = sweeper_cfg.get("storage"), sweeper_cfg.study_name
+    if storage_url is None:
+        return  # an in-memory study lives for one command: nothing to mix
+    import optuna
+
+    if storage_url.startswith("sqlite:///"):
+        Path(storage_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    direction = sweeper_cfg.direction
+    directions = list(direction) if isinstance(direction, (list, tuple)) or OmegaConf.is_list(direction) else [direction]
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # its "Using an existing study" line says nothing here
+    try:
+        study = optuna.create_study(study_name=name, storage=storage_url, directions=directions, load_if_exists=True)
+    finally:
+        optuna.logging.set_verbosity(verbosity)
+    recorded = study.user_attrs.get(SETTINGS_ATTR)
+    if recorded is None:  # a new study, or one from before settings were recorded
+        study.set_user_attr(SETTINGS_ATTR, settings)
+        return
+    changed = sorted(key for key in recorded.keys() | settings.keys() if recorded.get(key) != settings.get(key))
+    if changed:
+        shown = ", ".join(f"{key}={recorded.get(key)!r} then, {settings.get(key)!r} now" for key in changed)
+        raise ValueError(f"study {name} in {storage_url} was started with other settings ({shown}); a study never "
+                         "mixes settings: run with the same ones, or start a new study (another hydra.sweep.dir or "
+                         "hydra.sweeper.study_name)")
 
 
 def reseed(sampler: Any, seed: int | None, trials_so_far: int) -> None:

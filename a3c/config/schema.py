@@ -24,7 +24,11 @@ GAUSSIAN_STDS = ("output", "parameter", "sde")  # a3c/agent/distributions.py, Ga
 PREPROCESSING = ("auto", "none", "atari")
 ENV_BACKENDS = ("gymnasium", "envpool")  # envpool: ALE games only (a3c/envs/envpool.py)
 OBJECTIVES = ("last_100", "auc")  # what a job returns to a sweeper (a3c/cli/train.py, objective)
-EVAL_SEED_BASE = 1_000_000  # evaluation envs' seeds start here: apart from training's
+EVAL_SEED_BASE = 1_000_000
+# Keys (or key prefixes) that say how a run is watched, never what it learns: two runs that
+# differ only in these are the same experiment (checkpoint.py's resume check, search.py's study check).
+BOOKKEEPING_KEYS = ("train.progress", "train.log_every_updates", "train.checkpoint_every_steps", "train.resume",
+                    "train.max_bad_updates", "train.eval_", "logger.")  # evaluation envs' seeds start here: apart from training's
 
 
 @dataclass

@@ -11,14 +11,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from a3c.config.schema import Config, flatten
+from a3c.config.schema import BOOKKEEPING_KEYS, Config, flatten
 
 CHECKPOINT_NAME = "checkpoint.pt"
 # Keys that may differ on resume: budgets, bookkeeping, where results go. Any other change
 # would make a different experiment.
-RESUMABLE_CHANGES = ("train.total_steps", "train.max_minutes", "train.progress", "train.log_every_updates",
-                     "train.resume", "train.checkpoint_every_steps", "train.max_bad_updates",
-                     "train.stop_at_target", "train.target_return", "train.eval_", "train.objective", "logger.")
+# Bookkeeping, and the budgets and stop rule, which a resumed run may extend.
+RESUMABLE_CHANGES = BOOKKEEPING_KEYS + ("train.total_steps", "train.max_minutes", "train.stop_at_target",
+                                        "train.target_return", "train.objective")
 
 
 class CheckpointError(ValueError):
