@@ -7,6 +7,9 @@ import sys
 
 def main() -> None:
     try:
+        from a3c.cli.typos import refuse_unknown_keys
+
+        refuse_unknown_keys(sys.argv[1:])  # before Hydra composes, or makes any directory
         from a3c.cli.train import main as train_app  # Hydra and the package load inside the guard
 
         train_app()

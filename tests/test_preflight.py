@@ -5,9 +5,11 @@ import os
 import subprocess
 import sys
 
-from conftest import make_config, run_cli
+import pytest
 
 from a3c.cli.validate import validate
+
+from conftest import make_config, run_cli
 
 TINY = ["workers=serial", "train.total_steps=2000", "train.progress=false", "logger=off"]
 
@@ -83,3 +85,25 @@ def test_a_run_directory_that_cannot_be_created_is_one_clear_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == (f"error: hydra.run.dir='{tmp_path / 'a_file' / 'run'}' is not allowed: a directory "
                                      f"this user can create and write ({tmp_path / 'a_file'} is not a writable directory)")
+
+
+@pytest.mark.parametrize("arguments", [["algo.entropy_cof=0.1"], ["-m", "algo.entropy_coeff=0,0.01"]])
+def test_a_misspelt_key_is_one_line_naming_the_key_meant_and_leaves_no_directory(tmp_path, arguments):
+    # Hydra's own answer is seven lines advising `+algo.entropy_cof=...`, and a sweep leaves a directory.
+    result = run_cli(*arguments, "logger=off", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {arguments[-1]} is not allowed: algo has no such key; did you mean algo.entropy_coef?"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_misspelt_nested_key_or_group_is_named_too():
+    from a3c.cli.typos import unknown_key
+
+    assert unknown_key("env.atari.noop=3") == (
+        "error: env.atari.noop=3 is not allowed: env.atari has no such key; did you mean env.atari.noop_max?")
+    assert unknown_key("trian.seed=1") == (
+        "error: trian.seed=1 is not allowed: the config has no such key; did you mean train.seed?")
+    for fine in ("algo=a3c", "env.atari.noop_max=3", "model.hidden_sizes=[8,8]", "+experiment=search",
+                 "hydra.run.dir=x", "hydra/launcher=joblib", "-m", "experiment=search"):
+        assert unknown_key(fine) is None, fine

@@ -1,0 +1,46 @@
+"""A misspelt key on the command line, refused before Hydra composes anything.
+
+Hydra answers `algo.entropy_cof=0.1` with seven lines that advise `+algo.entropy_cof=0.1`,
+which would add the typo as a new key; in a sweep it warns, prints the message twice and
+leaves an empty multirun directory. Checked against the schema first, a misspelt key is one
+line that names the key meant, exit 2, and no directory.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import sys
+import typing
+
+from a3c.config.schema import Config
+
+NOT_SCHEMA_KEYS = ("hydra", "experiment", "tuned")  # Hydra's own node, and groups the schema has no field for
+
+
+def unknown_key(argument: str) -> str | None:
+    """The one-line refusal of a `key=value` override whose key the schema lacks, or None."""
+    if argument.startswith(("-", "+", "~")) or "=" not in argument:
+        return None  # flags, additions (checked after composing: a3c/cli/validate.py), deletions
+    key, value = argument.split("=", 1)
+    if "@" in key or "/" in key or key.split(".")[0] in NOT_SCHEMA_KEYS:
+        return None
+    parts, schema = key.split("."), Config
+    for depth, part in enumerate(parts):
+        fields = typing.get_type_hints(schema)
+        if part not in fields:
+            close = difflib.get_close_matches(part, list(fields), n=1)
+            meant = ".".join(parts[:depth] + close[:1] + parts[depth + 1:])
+            hint = f"; did you mean {meant}?" if close else ""
+            where = ".".join(parts[:depth]) or "the config"
+            return f"error: {key}={value} is not allowed: {where} has no such key{hint}"
+        schema = fields[part]
+        if not dataclasses.is_dataclass(schema):
+            return None  # a value's key (a list, a plain field): Hydra checks the rest
+    return None
+
+
+def refuse_unknown_keys(arguments: list[str]) -> None:
+    for argument in arguments:
+        if (refusal := unknown_key(argument)) is not None:
+            print(refusal, file=sys.stderr)
+            sys.exit(2)
