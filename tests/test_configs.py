@@ -143,7 +143,8 @@ def test_reinforce_cannot_bootstrap_without_a_critic():
         # Hydra's own compose errors: the key and value, then the allowed options.
         ("algo=nonsense", ["Could not find 'algo/nonsense'", "Available options in 'algo':", "ac_baseline"]),
         ("workers.count=abc", ["Value 'abc' of type 'str' could not be converted to Integer", "full_key: workers.count"]),
-        ("algo.n_stepz=3", ["Key 'n_stepz' not in 'AlgoConfig'"]),
+        # A misspelt key is ours, one line, before Hydra composes (a3c/cli/typos.py).
+        ("algo.n_stepz=3", ["error: algo.n_stepz=3 is not allowed: algo has no such key; did you mean algo.n_steps?"]),
         # Hydra's hint for a misspelt key adds it; the schema still refuses it.
         ("+algo.entropy=0.1", ["error: algo.entropy=0.1 is not allowed: algo has no such key; did you mean algo.entropy_coef?"]),
         ("+foo=3", ["error: foo=3 is not allowed: the config has no such key"]),
