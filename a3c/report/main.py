@@ -48,7 +48,9 @@ class Run:
 
     @property
     def final(self) -> float | None:
-        if self.metric == "train":
+        if self.metric == "train":  # the 100 latest episodes by step, as the curve ends
+            if len(self.curve_returns):
+                return float(self.curve_returns[-100:].mean())
             return self.summary["mean_return_last_100"]
         return self.final_eval if self.final_eval is not None else self.summary.get("eval_last_mean_return")
 

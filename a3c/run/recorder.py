@@ -4,9 +4,9 @@ Metric names are an interface (README, W&B panels, a3c-report); they are fixed h
 """
 from __future__ import annotations
 
+import heapq
 import json
 import time
-from collections import deque
 from pathlib import Path
 
 from tqdm import tqdm
@@ -26,6 +26,43 @@ EVAL_STD_RETURN = "eval/std_return"
 LOSS_NAMES = {"policy": "losses/policy", "value": "losses/value", "entropy": "losses/entropy"}
 
 
+class LatestEpisodes:
+    """The `size` latest episodes by global_step, whatever order they arrive in: Hogwild workers
+    report in batches, so a worker's episodes can arrive after later-numbered ones of another.
+    An episode older than all of a full window's is not part of "the last 100" and is dropped.
+
+    "Solved" is checked as episodes arrive, on this window; an episode that arrives after the
+    run has solved (a straggler of the final drain) changes the window and summary.json's
+    mean_return_last_100, never solved_at_step, which stays the first step the window met the
+    target. Ties in step keep arrival order.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._heap: list[tuple[int, int, float]] = []  # (step, arrival, return), oldest first
+        self._arrivals = 0
+
+    def add(self, step: int, episode_return: float) -> None:
+        item = (step, self._arrivals, episode_return)
+        self._arrivals += 1
+        if len(self._heap) < self.size:
+            heapq.heappush(self._heap, item)
+        elif item > self._heap[0]:
+            heapq.heapreplace(self._heap, item)
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def mean(self) -> float | None:
+        return sum(ret for _, _, ret in self._heap) / len(self._heap) if self._heap else None
+
+    def steps(self) -> list[int]:
+        return [step for step, _, _ in sorted(self._heap)]
+
+    def returns(self) -> list[float]:
+        return [ret for _, _, ret in sorted(self._heap)]
+
+
 class RunRecorder:
     def __init__(self, run_dir: Path, cfg: Config, tracker):
         self.cfg = cfg
@@ -34,10 +71,7 @@ class RunRecorder:
         self.global_step = 0
         self.episodes = 0
         self.bad_updates = 0  # skipped for a NaN or inf loss or gradient
-        self.recent_returns: deque[float] = deque(maxlen=SOLVE_WINDOW)
-        # Hogwild workers report in batches, out of step order: "solved" happens at the
-        # latest step among the window's episodes.
-        self.recent_steps: deque[int] = deque(maxlen=SOLVE_WINDOW)
+        self.window = LatestEpisodes(SOLVE_WINDOW)
         self.solved_at_step: int | None = None
         self.solved_at_seconds: float | None = None
         self.eval_last: dict | None = None  # {"global_step", "mean_return"} of periodic evaluation
@@ -51,15 +85,15 @@ class RunRecorder:
 
     def state(self) -> dict:
         return {"global_step": self.global_step, "episodes": self.episodes, "bad_updates": self.bad_updates,
-                "recent_returns": list(self.recent_returns), "recent_steps": list(self.recent_steps), "solved_at_step": self.solved_at_step,
+                "recent_returns": self.window.returns(), "recent_steps": self.window.steps(), "solved_at_step": self.solved_at_step,
                 "solved_at_seconds": self.solved_at_seconds, "wall_seconds": self.wall_seconds,
                 "eval_last": self.eval_last, "eval_best": self.eval_best}
 
     def restore(self, state: dict) -> None:
         """Go on from a checkpoint: counters, the solved window, and the clock."""
         self.global_step, self.episodes, self.bad_updates = state["global_step"], state["episodes"], state["bad_updates"]
-        self.recent_returns.extend(state["recent_returns"])
-        self.recent_steps.extend(state["recent_steps"])
+        for step, episode_return in zip(state["recent_steps"], state["recent_returns"]):
+            self.window.add(step, episode_return)
         self.solved_at_step, self.solved_at_seconds = state["solved_at_step"], state["solved_at_seconds"]
         self.start = time.monotonic() - state["wall_seconds"]
         self.eval_last, self.eval_best = state.get("eval_last"), state.get("eval_best")  # older checkpoints: none
@@ -70,7 +104,7 @@ class RunRecorder:
         return time.monotonic() - self.start
 
     def mean_recent_return(self) -> float | None:
-        return sum(self.recent_returns) / len(self.recent_returns) if self.recent_returns else None
+        return self.window.mean()
 
     def record(self, report: Report) -> None:
         """Episodes and steps count at once; loss means go out every log_every_updates."""
@@ -104,15 +138,14 @@ class RunRecorder:
 
     def _episode(self, step: int, episode_return: float, length: int) -> None:
         self.episodes += 1
-        self.recent_returns.append(episode_return)
-        self.recent_steps.append(step)
+        self.window.add(step, episode_return)
         self._write(step, {EPISODIC_RETURN: episode_return, EPISODIC_LENGTH: length})
         if self.solved_at_step is None and self._target_reached():
-            self.solved_at_step, self.solved_at_seconds = max(self.recent_steps), round(self.wall_seconds, 3)
+            self.solved_at_step, self.solved_at_seconds = max(self.window.steps()), round(self.wall_seconds, 3)
 
     def _target_reached(self) -> bool:
         target = self.cfg.train.target_return
-        window_full = len(self.recent_returns) == self.recent_returns.maxlen
+        window_full = len(self.window) == SOLVE_WINDOW
         return target is not None and window_full and self.mean_recent_return() >= target
 
     def failure(self) -> str | None:
