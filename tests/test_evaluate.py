@@ -70,7 +70,7 @@ def test_the_policy_file_plays_exactly_as_the_model_it_was_saved_from(pendulum_r
 
 
 def test_a3c_eval_prints_the_mean_with_its_interval_and_writes_eval_json_only(pendulum_run, tmp_path):
-    before = {p.name: p.stat().st_mtime_ns for p in pendulum_run.iterdir() if p.name != "eval.json"}
+    before = {p.name: p.stat().st_mtime_ns for p in pendulum_run.iterdir() if p.name not in ("eval.json", "evals.jsonl")}
     result = run_eval(str(pendulum_run), "eval.episodes=4", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Pendulum-v1: mean return" in result.stdout and "95% CI" in result.stdout
@@ -78,7 +78,7 @@ def test_a3c_eval_prints_the_mean_with_its_interval_and_writes_eval_json_only(pe
     assert written["episodes"] == 4 and len(written["returns"]) == 4 and written["greedy"] is True
     assert written["ci95_low"] <= written["mean_return"] <= written["ci95_high"]
     assert all(length == 200 for length in written["lengths"])  # Pendulum's time limit: whole episodes
-    after = {p.name: p.stat().st_mtime_ns for p in pendulum_run.iterdir() if p.name != "eval.json"}
+    after = {p.name: p.stat().st_mtime_ns for p in pendulum_run.iterdir() if p.name not in ("eval.json", "evals.jsonl")}
     assert after == before
 
 
@@ -199,3 +199,19 @@ def test_eval_video_films_each_episode_whole_and_adds_them_to_the_runs_wandb_run
     assert {run.run_id for run in runs} == {written["wandb_run_id"]}
     logged = [row for run in runs for row in run.history if "eval/video/count" in row]
     assert [(row["eval/video/count"], row["global_step"]) for row in logged] == [(2, written["global_step"])]
+
+
+def test_every_evaluation_keeps_its_record_and_the_report_takes_the_final_policys_greedy_one(pendulum_run, tmp_path):
+    from a3c.report.main import load_run
+
+    records = pendulum_run / "evals.jsonl"
+    before = records.read_text().splitlines() if records.exists() else []
+    greedy = run_eval(str(pendulum_run), "eval.episodes=3", cwd=tmp_path)
+    sampled = run_eval(str(pendulum_run), "eval.episodes=2", "eval.greedy=false", "eval.seed=7", cwd=tmp_path)
+    changed_env = run_eval(str(pendulum_run), "eval.episodes=2", "env.max_episode_steps=50", cwd=tmp_path)
+    assert greedy.returncode == sampled.returncode == changed_env.returncode == 0, sampled.stderr[-2000:]
+    added = [json.loads(line) for line in records.read_text().splitlines()[len(before):]]
+    assert [(r["greedy"], r["episodes"], r["seed"], r["env_overrides"]) for r in added] == [
+        (True, 3, 1_000_000, []), (False, 2, 7, []), (True, 2, 1_000_000, ["env.max_episode_steps=50"])]
+    run = load_run(pendulum_run)  # the later evaluations played other things: the greedy one stands
+    assert run.final_eval == added[0]["mean_return"] and run.final_eval_episodes == 3

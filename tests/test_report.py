@@ -12,8 +12,10 @@ from conftest import run_cli
 from a3c.report.main import build_report, find_run_dirs, group_settings, load_run, main, setting_row
 
 
-def write_run(path, entropy_coef, seed, final, solved_at=None, episodes=((10, 20.0), (30, 40.0)), config_extra=None):
+def write_run(path, entropy_coef, seed, final, solved_at=None, episodes=None, config_extra=None):
+    """A run whose training episodes end at `final` (the report reads the last 100 from the curve)."""
     path.mkdir(parents=True)
+    episodes = episodes or ((10, final), (30, final))
     config = {"algo": {"name": "a3c", "entropy_coef": entropy_coef, "lr": 7e-4}, "train": {"seed": seed}, "logger": {"name": f"x{seed}"}}
     for section, values in (config_extra or {}).items():
         config[section] = {**config.get(section, {}), **values} if isinstance(values, dict) else values

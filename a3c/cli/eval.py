@@ -24,7 +24,8 @@ from a3c.config.schema import Config, EvalConfig
 from a3c.run.checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint
 from a3c.run.policy_file import POLICY_NAME, PolicyFileError, load_policy
 
-EVAL_NAME = "eval.json"
+EVAL_NAME = "eval.json"  # the latest evaluation only
+EVALS_NAME = "evals.jsonl"  # one line per evaluation ever made: a3c-report picks from these
 VIDEO_DIR = "videos"
 
 
@@ -71,11 +72,13 @@ def evaluate_path(path: Path, overrides: list[str]) -> int:
         result["videos"] = [str(path) for path in films]
         result["wandb_run_id"] = log_videos(policy_path.parent, cfg, films, payload["global_step"])
     out = policy_path.parent / EVAL_NAME
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    out.write_text(json.dumps(result, indent=2) + "\n")  # the latest evaluation, as before
+    with open(policy_path.parent / EVALS_NAME, "a", encoding="utf-8") as records:
+        records.write(json.dumps(result) + "\n")  # every evaluation, each with what it played
     kind = "greedy" if options.greedy else "sampled"
     print(f"{cfg.env.id}: mean return {result['mean_return']:.1f} (95% CI [{result['ci95_low']:.1f}, "
           f"{result['ci95_high']:.1f}], std {result['std_return']:.1f}) over {result['episodes']} {kind} episodes "
-          f"of the policy at step {result['global_step']:,}; written to {out}")
+          f"of the policy at step {result['global_step']:,}; written to {out} (and {EVALS_NAME})")
     return 0
 
 

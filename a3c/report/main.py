@@ -35,6 +35,7 @@ NOT_A_SETTING = (
 # score is a3c-eval's eval.json where there is one, else the run's last evaluation).
 METRICS = ("train", "eval")
 
+FINAL_POLICY_FILES = ("policy.pt", "checkpoint.pt")  # what a3c-eval of a run directory plays (cli/eval.py)
 
 @dataclass
 class Run:
@@ -43,8 +44,9 @@ class Run:
     summary: dict
     curve_steps: np.ndarray  # global_step of each finished episode (of each evaluation, metric eval)
     curve_returns: np.ndarray  # its return (mean return)
-    final_eval: float | None = None  # eval.json's mean return: a3c-eval's episodes of the final policy
+    final_eval: float | None = None  # a3c-eval's mean return of the final policy, greedy (final_policy_evaluation)
     metric: str = "train"
+    final_eval_episodes: int | None = None  # how many episodes that evaluation played
 
     @property
     def final(self) -> float | None:
@@ -92,9 +94,24 @@ def load_run(run_dir: Path, metric: str = "train") -> Run:
                 returns.append(row[key])
     # Hogwild workers report in batches, so lines arrive a little out of step order.
     order = np.argsort(np.asarray(steps, dtype=float), kind="stable")
-    final_eval = json.loads((run_dir / "eval.json").read_text())["mean_return"] if (run_dir / "eval.json").exists() else None
+    final_eval = final_policy_evaluation(run_dir)
     return Run(run_dir, config, summary, np.asarray(steps, dtype=float)[order], np.asarray(returns, dtype=float)[order],
-               final_eval, metric)
+               final_eval and final_eval["mean_return"], metric, final_eval and final_eval.get("episodes"))
+
+
+def final_policy_evaluation(run_dir: Path) -> dict | None:
+    """The latest a3c-eval record of the run's final policy (policy.pt, or checkpoint.pt for runs
+    older than policy files), greedy, with the run's own env settings: evals.jsonl's, else an
+    older run's single eval.json when it is one of those. Sampled or env-changed evaluations and
+    best_policy.pt's never stand for the final policy."""
+    records = []
+    if (run_dir / "evals.jsonl").exists():
+        records = [json.loads(line) for line in (run_dir / "evals.jsonl").read_text().splitlines() if line.strip()]
+    elif (run_dir / "eval.json").exists():
+        records = [json.loads((run_dir / "eval.json").read_text())]
+    final = [r for r in records if Path(r.get("policy", "policy.pt")).name in FINAL_POLICY_FILES
+             and r.get("greedy", True) and not r.get("env_overrides")]
+    return final[-1] if final else None
 
 
 def varying_keys(runs: list[Run]) -> list[str]:
@@ -156,6 +173,8 @@ def setting_row(setting: Setting, seed: int = 0) -> dict:
         "median_seconds_to_target": _median([r.summary["solved_at_seconds"] for r in solved]),
         "sps": float(np.mean([r.summary["sps"] for r in setting.runs])),
         "eval_runs": len(evals),
+        "eval_episodes": ", ".join(str(n) for n in sorted({r.final_eval_episodes or 0 for r in setting.runs
+                                                            if r.final_eval is not None} - {0})),
         "eval_return_mean": eval_mean,
         "eval_ci95_low": eval_low,
         "eval_ci95_high": eval_high,

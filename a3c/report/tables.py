@@ -17,8 +17,9 @@ COLUMNS = [
     ("median seconds to target", "median_seconds_to_target"),
     ("SPS", "sps"),
 ]
-# Shown when a3c-eval has played the final policy of some runs (eval.json in their directories).
-EVAL_COLUMN = ("final policy, a3c-eval, mean [95% CI]", FINAL_EVAL)
+# Shown when a3c-eval has played the final policy of some runs greedily, with their own env
+# settings (report/main.py, final_policy_evaluation); the header says how many episodes.
+EVAL_COLUMN = ("final policy, a3c-eval greedy{episodes}, mean [95% CI]", FINAL_EVAL)
 # Decimals of each rounded value; the rest of the numbers get DEFAULT_DIGITS.
 DIGITS = {"sps": 0, "median_steps_to_target": 0}
 DEFAULT_DIGITS = 1
@@ -36,7 +37,11 @@ def _number(value, digits: int = DEFAULT_DIGITS) -> str:
 def _columns(rows: list[dict], metric: str) -> list[tuple]:
     if metric == "eval":  # the final return is the evaluation's; training's stay in the other columns
         return COLUMNS[:2] + [("final greedy evaluation, mean [95% CI]", FINAL)] + COLUMNS[3:]
-    return COLUMNS[:3] + [EVAL_COLUMN] + COLUMNS[3:] if any(row.get("eval_runs") for row in rows) else COLUMNS
+    if not any(row.get("eval_runs") for row in rows):
+        return COLUMNS
+    counts = sorted({n for row in rows for n in row.get("eval_episodes", "").split(", ") if n}, key=int)
+    episodes = f" ({' or '.join(counts)} episodes)" if counts else ""
+    return COLUMNS[:3] + [(EVAL_COLUMN[0].format(episodes=episodes), FINAL_EVAL)] + COLUMNS[3:]
 
 
 def _mean_with_interval(mean, low, high) -> str:
