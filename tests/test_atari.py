@@ -1,5 +1,4 @@
 """Atari: the DeepMind preprocessing on real ALE games, the paper's networks, and a real run."""
-import gymnasium as gym
 import numpy as np
 import pytest
 from conftest import run_cli

@@ -6,10 +6,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import make_config, run_cli
 
 from a3c.cli.validate import validate
-
-from conftest import make_config, run_cli
 
 TINY = ["workers=serial", "train.total_steps=2000", "train.progress=false", "logger=off"]
 

@@ -2,6 +2,8 @@
 import csv
 import io
 import json
+import subprocess
+import sys
 
 import matplotlib.image
 import numpy as np
@@ -47,12 +49,12 @@ def test_runs_group_by_the_keys_that_vary_except_the_seed(sweep):
 
 
 def test_labels_name_only_the_keys_that_define_an_experiment(tmp_path):
-    # Two runs per entropy coefficient that differ in everything about how they ran: budgets, a
+    # Two runs per entropy coefficient that differ in everything about how they ran: time caps, a
     # resume path, progress, checkpoints, periodic evaluation, and a key the schema lacks.
     how_they_ran = [
-        {"train": {"total_steps": 1000, "max_minutes": 5, "resume": None, "progress": True,
+        {"train": {"max_minutes": 5, "resume": None, "progress": True,
                    "checkpoint_every_steps": 100, "eval_every_steps": 0, "eval_episodes": 10}},
-        {"train": {"total_steps": 3000, "max_minutes": 60, "resume": "outputs/run", "progress": False,
+        {"train": {"max_minutes": 60, "resume": "outputs/run", "progress": False,
                    "checkpoint_every_steps": 0, "eval_every_steps": 500, "eval_episodes": 3}, "foo": 1},
     ]
     for entropy_coef in (0.0, 0.01):
@@ -79,11 +81,11 @@ def test_table_values_match_the_known_numbers(sweep):
 
 
 def test_markdown_latex_and_csv(sweep, tmp_path):
-    markdown = build_report([sweep], tmp_path / "md")
+    markdown = build_report([sweep], tmp_path / "md")[0]
     assert "| algo.entropy_coef=0.01 | 2 | 5.0 [5.0, 5.0] | 5.0 | 0/2 | — | — | 1,000 |" in markdown
-    latex = build_report([sweep], tmp_path / "tex", fmt="latex")
+    latex = build_report([sweep], tmp_path / "tex", fmt="latex")[0]
     assert r"\begin{tabular}" in latex and r"algo.entropy\_coef=0.01 & 2 & 5.0 [5.0, 5.0]" in latex
-    csv_text = build_report([sweep], tmp_path / "csv", fmt="csv")
+    csv_text = build_report([sweep], tmp_path / "csv", fmt="csv")[0]
     assert csv_text.splitlines()[0].startswith("setting,seeds,final_return_mean,ci95_low,ci95_high")
     assert (tmp_path / "tex" / "table.tex").exists() and (tmp_path / "csv" / "curves.png").stat().st_size > 0
 
@@ -92,14 +94,14 @@ def test_one_seed_has_no_interval_and_every_header_says_what_its_cells_hold(tmp_
     write_run(tmp_path / "runs" / "a0", 0.0, 0, final=39.18333)
     write_run(tmp_path / "runs" / "b0", 0.01, 0, final=5.0)
     write_run(tmp_path / "runs" / "b1", 0.01, 1, final=7.25)
-    markdown = build_report([tmp_path / "runs"], tmp_path / "md")
+    markdown = build_report([tmp_path / "runs"], tmp_path / "md")[0]
     assert markdown.startswith("| setting | seeds | final return, mean [95% CI] | IQM |")
     assert "| algo.entropy_coef=0.0 | 1 | 39.2 | 39.2 | 0/1 |" in markdown  # not 39.2 [39.2, 39.2]
     assert "| algo.entropy_coef=0.01 | 2 | 6.1 [5.0, 7.2] |" in markdown
-    latex = build_report([tmp_path / "runs"], tmp_path / "tex", fmt="latex")
+    latex = build_report([tmp_path / "runs"], tmp_path / "tex", fmt="latex")[0]
     assert latex.startswith("% ") and r"\usepackage{booktabs}" in latex.splitlines()[0]
     assert r"final return, mean [95\% CI]" in latex and r"algo.entropy\_coef=0.0 & 1 & 39.2 & 39.2 & 0/1 & --- & --- & 1,000" in latex
-    rows = list(csv.DictReader(io.StringIO(build_report([tmp_path / "runs"], tmp_path / "csv", fmt="csv"))))
+    rows = list(csv.DictReader(io.StringIO(build_report([tmp_path / "runs"], tmp_path / "csv", fmt="csv")[0])))
     assert (rows[0]["final_return_mean"], rows[0]["ci95_low"], rows[0]["ci95_high"]) == ("39.18", "", "")
     assert (rows[1]["final_return_mean"], rows[1]["ci95_low"], rows[1]["sps"]) == ("6.12", "5.0", "1000")
 
@@ -114,7 +116,7 @@ def test_report_on_a_real_two_setting_sweep(tmp_path):
     result = run_cli("-m", "workers=serial", "logger=off", "train.progress=false", "train.total_steps=3000",
                      "algo.n_steps=5,20", "train.seed=0,1", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
-    table = build_report([sweep], tmp_path / "report")
+    table = build_report([sweep], tmp_path / "report")[0]
     rows = [line for line in table.splitlines() if line.startswith("| algo.n_steps=")]
     assert [row.split(" | ")[0:2] for row in rows] == [["| algo.n_steps=5", "2"], ["| algo.n_steps=20", "2"]]
     png = tmp_path / "report" / "curves.png"
@@ -140,10 +142,10 @@ def test_the_eval_metric_scores_runs_by_their_evaluations_and_a3c_evals_final_po
     runs = [load_run(d, "eval") for d in find_run_dirs([tmp_path / "runs"])]
     assert [run.final for run in runs] == [500.0, 400.0]  # eval.json first, else the last evaluation
     assert list(runs[1].curve_returns) == [200.0, 400.0] and runs[1].curve_window == 1
-    table = build_report([tmp_path / "runs"], tmp_path / "out", metric="eval")
+    table = build_report([tmp_path / "runs"], tmp_path / "out", metric="eval")[0]
     assert "final greedy evaluation" in table and "| 450.0 [" in table
     # The training metric keeps its final score and shows a3c-eval's beside it, for the runs that have one.
-    table = build_report([tmp_path / "runs"], tmp_path / "out")
+    table = build_report([tmp_path / "runs"], tmp_path / "out")[0]
     assert "| 15.0 [" in table and "| 500.0 (1 run) |" in table
 
 
@@ -201,3 +203,54 @@ def test_the_figure_says_when_there_is_no_band_and_the_png_includes_its_legend(t
     height, width = matplotlib.image.imread(tmp_path / "out" / "curves.png").shape[:2]
     assert width > 2 * 9 * 120 and height < 2 * 4.5 * 120 * 1.2  # two panels side by side, legends beside them
     assert (tmp_path / "out" / "final_vs_lr.png").stat().st_size > 10_000
+
+
+def test_runs_of_one_setting_with_different_budgets_are_rows_of_their_own(tmp_path):
+    for seed, total_steps in enumerate((1000, 1000, 5000)):
+        write_run(tmp_path / "runs" / f"r{seed}", 0.01, seed, 10.0, config_extra={"train": {"seed": seed, "total_steps": total_steps}})
+    runs = [load_run(d) for d in find_run_dirs([tmp_path / "runs"])]
+    assert [(s.label, len(s.runs)) for s in group_settings(runs)[1]] == [("train.total_steps=1000", 2), ("train.total_steps=5000", 1)]
+    assert [(s.label, len(s.runs)) for s in group_settings(runs, pool_budgets=True)[1]] == [("all runs", 3)]
+
+
+def test_two_runs_of_one_setting_and_seed_are_flagged(tmp_path, capsys):
+    for name in ("first", "again"):
+        write_run(tmp_path / "runs" / name, 0.01, 0, 10.0)
+    main([str(tmp_path / "runs")])
+    err = capsys.readouterr().err
+    assert "train.seed=0 in 2 runs" in err and "again" in err and "first" in err, err
+
+
+def test_a_resumed_run_and_its_origin_count_as_one_seed(tmp_path):
+    common = ["workers=serial", "logger=off", "train.progress=false", "train.target_return=null", "train.seed=4"]
+    origin, copy = tmp_path / "runs" / "origin", tmp_path / "runs" / "copy"
+    assert run_cli(*common, "train.total_steps=1000", f"hydra.run.dir={origin}", cwd=tmp_path).returncode == 0
+    result = run_cli(*common, "train.total_steps=2000", f"train.resume={origin}", f"hydra.run.dir={copy}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads((copy / "summary.json").read_text())["resumed_from"] == str(origin.resolve())
+    report = subprocess.run([sys.executable, "-m", "a3c.report.main", str(tmp_path / "runs"), "--out", str(tmp_path / "out")],
+                            capture_output=True, text=True, timeout=120)
+    assert report.returncode == 0, report.stderr
+    row = next(line for line in report.stdout.splitlines() if line.startswith("| all runs"))
+    assert row.split(" | ")[1] == "1", report.stdout  # one seed: the copy, which holds the origin's curve
+    assert f"note: {origin} was resumed as {copy}" in report.stderr
+    assert f"wrote {tmp_path / 'out' / 'table.md'}, {tmp_path / 'out' / 'curves.png'}" in report.stderr
+
+
+def test_a_misspelt_scatter_key_is_refused_before_anything_is_written(sweep, tmp_path):
+    with pytest.raises(SystemExit, match=r"^error: --scatter algo.lrr: no such config key; did you mean algo.lr\?$"):
+        build_report([sweep], tmp_path / "out", scatter_key="algo.lrr")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_scatter_keeps_runs_at_zero_on_a_symmetric_log_axis(sweep, tmp_path, monkeypatch):
+    from a3c.report import curves
+
+    _, settings = group_settings([load_run(d) for d in find_run_dirs([sweep])])
+    figures = []
+    monkeypatch.setattr(curves, "_save", lambda figure, path: figures.append(figure))
+    curves.plot_final_vs(settings, "algo.entropy_coef", tmp_path / "scatter.png", "t")
+    axes = figures[0].axes[0]
+    assert axes.get_xscale() == "symlog"
+    drawn = sum(len(collection.get_offsets()) for collection in axes.collections)
+    assert drawn == len(FINALS) + 2  # every run, the eight at entropy 0 too

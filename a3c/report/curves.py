@@ -124,7 +124,8 @@ def plot_curves(settings: list, path: Path, title: str) -> None:
 
 
 def plot_final_vs(settings: list, key: str, path: Path, title: str) -> None:
-    """Each run's final score against one config key, on a log axis, one colour per setting
+    """Each run's final score against one config key, on a log axis (symmetric log where a value
+    is 0 or less), one colour per setting
     without that key: the paper's robustness figure."""
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=(7, 4.5), layout="constrained")
@@ -138,8 +139,14 @@ def plot_final_vs(settings: list, key: str, path: Path, title: str) -> None:
     all_runs = [run for runs in groups.values() for run in runs]
     if len({run.summary["env_id"] for run in all_runs}) == 1:  # one task: its target means something here
         draw_targets(axes, all_runs)
-    axes.set_xscale("log")
-    axes.set_xlabel(key)
+    values = [run.config[key] for run in all_runs]
+    positive = [v for v in values if v > 0]
+    if len(positive) == len(values):
+        axes.set_xscale("log")
+        axes.set_xlabel(key)
+    else:  # a log axis would drop the runs at 0 (entropy off) without a word: linear up to the smallest value
+        axes.set_xscale("symlog", linthresh=min(positive) if positive else 1.0)
+        axes.set_xlabel(f"{key} (symmetric log: linear below {min(positive) if positive else 1.0:g})")
     axes.set_ylabel(f"final score: {_y_label(all_runs[0].metric)}")
     axes.set_title(f"{title}\none point per run", fontsize=11)
     axes.grid(alpha=0.3)

@@ -7,6 +7,7 @@ sweep directory becomes one row per ablation.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from dataclasses import dataclass, field
@@ -17,17 +18,15 @@ import yaml
 from omegaconf import OmegaConf
 
 from a3c import stats
-from a3c.config.schema import Config, flatten, short_value
+from a3c.config.schema import BOOKKEEPING_KEYS, Config, flatten, short_value
 
-# Keys that say how a run was carried out, not what was tried: its seed, budgets, where it
-# resumed from, logging, progress, checkpoints, failure allowance, periodic evaluation and what
-# it returns to a sweeper. Runs
-# that differ only there are one setting, and a label never names them.
-NOT_A_SETTING = (
-    "train.seed", "train.total_steps", "train.max_minutes", "train.resume", "train.progress",
-    "train.log_every_updates", "train.checkpoint_every_steps", "train.max_bad_updates", "train.eval_", "train.objective",
-    "logger.",
-)
+# Keys that say how a run was carried out, not what was tried: its seed, how it was watched
+# (BOOKKEEPING_KEYS, which resume and the search check share), its wall-clock cap and what it
+# returns to a sweeper. Runs that differ only there are one setting, and a label never names
+# them. The step budget is a setting: runs of one setting with different budgets are split
+# (--pool-budgets pools them).
+NOT_A_SETTING = BOOKKEEPING_KEYS + ("train.seed", "train.max_minutes", "train.objective")
+BUDGET_KEY = "train.total_steps"
 
 
 # What a report measures: "train", the returns of training episodes (the final score is the
@@ -55,6 +54,18 @@ class Run:
                 return float(self.curve_returns[-100:].mean())
             return self.summary["mean_return_last_100"]
         return self.final_eval if self.final_eval is not None else self.summary.get("eval_last_mean_return")
+
+    @property
+    def origin(self) -> Path | None:
+        """The run directory this run was resumed from, whose whole curve it holds, or None.
+        summary.json names it since the lineage check; older runs have only train.resume,
+        relative to where they were started."""
+        source = self.summary.get("resumed_from") or self.config.get("train.resume")
+        if not source:
+            return None
+        path = Path(source)
+        path = (path.parent if path.suffix == ".pt" else path).resolve()
+        return None if path == self.path.resolve() else path  # a requeued job resumes itself
 
     @property
     def curve_window(self) -> int:
@@ -114,22 +125,62 @@ def final_policy_evaluation(run_dir: Path) -> dict | None:
     return final[-1] if final else None
 
 
-def varying_keys(runs: list[Run]) -> list[str]:
+def count_lineages_once(runs: list[Run]) -> list[Run]:
+    """A resumed run starts with its origin's metrics (run/train.py copies them), so the two are
+    one run: keep the latest of each lineage, and say so."""
+    copies = {run.origin: run for run in runs if run.origin is not None}
+    kept = []
+    for run in runs:
+        copy = copies.get(run.path.resolve())
+        if copy is None:
+            kept.append(run)
+        else:
+            print(f"note: {run.path} was resumed as {copy.path}: counted once, as the latter (--keep-origins counts both)",
+                  file=sys.stderr)
+    return kept
+
+
+def warn_repeated_seeds(settings: list[Setting]) -> None:
+    """Two runs of one setting and seed are not two seeds: a serial run repeats itself exactly."""
+    for setting in settings:
+        by_seed: dict = {}
+        for run in setting.runs:
+            by_seed.setdefault(run.config.get("train.seed"), []).append(str(run.path))
+        for seed, paths in by_seed.items():
+            if len(paths) > 1:
+                print(f"warning: {setting.label}: train.seed={seed} in {len(paths)} runs ({', '.join(paths)}), "
+                      "each counted as a seed; report one of them for independent seeds", file=sys.stderr)
+
+
+def check_scatter_key(key: str, runs: list[Run]) -> None:
+    """Before anything is written: the key must be a config key that holds numbers in every run."""
+    schema_keys = sorted(flatten(OmegaConf.to_container(OmegaConf.structured(Config))))
+    if key not in schema_keys:
+        near = difflib.get_close_matches(key, schema_keys, n=1)
+        hint = f"; did you mean {near[0]}?" if near else " (a config key such as algo.lr)"
+        raise SystemExit(f"error: --scatter {key}: no such config key{hint}")
+    bad = [run for run in runs if not isinstance(run.config.get(key), (int, float)) or isinstance(run.config.get(key), bool)]
+    if bad:
+        raise SystemExit(f"error: --scatter {key}: {bad[0].path} has {key}={bad[0].config.get(key)!r}, not a number")
+
+
+def varying_keys(runs: list[Run], pool_budgets: bool = False) -> list[str]:
     """The keys that define an experiment and differ between runs. A key the schema lacks did
     nothing (an old run's `+foo=1`, accepted before such keys were refused): no label names it."""
     schema_keys = set(flatten(OmegaConf.to_container(OmegaConf.structured(Config))))
     keys = sorted(set().union(*(run.config.keys() for run in runs)) & schema_keys)
+    not_a_setting = NOT_A_SETTING + ((BUDGET_KEY,) if pool_budgets else ())
     return [
         key for key in keys
-        if not key.startswith(NOT_A_SETTING) and len({json.dumps(run.config.get(key)) for run in runs}) > 1
+        if not key.startswith(not_a_setting) and len({json.dumps(run.config.get(key)) for run in runs}) > 1
     ]
 
 
-def label_keys(runs: list[Run]) -> list[str]:
+def label_keys(runs: list[Run], pool_budgets: bool = False) -> list[str]:
     """The varying keys, less those the varying presets imply: when algo.name and env.name
     vary, algo.lr or train.target_return stay out of the label unless they also vary between
     runs of one (algo, env) pair (a preset's own values, or a tuned/ file's)."""
-    keys = varying_keys(runs)
+    keys = varying_keys(runs, pool_budgets)
     presets = [key for key in keys if key.endswith(".name")]
     if not presets:
         return keys
@@ -144,8 +195,8 @@ def label_keys(runs: list[Run]) -> list[str]:
     return [key for key in keys if key in presets or not implied(key)]
 
 
-def group_settings(runs: list[Run]) -> tuple[list[str], list[Setting]]:
-    keys = label_keys(runs)
+def group_settings(runs: list[Run], pool_budgets: bool = False) -> tuple[list[str], list[Setting]]:
+    keys = label_keys(runs, pool_budgets)
     settings: dict[str, Setting] = {}
     for run in runs:
         values = {key.removesuffix(".name"): short_value(run.config.get(key)) for key in keys}
@@ -194,28 +245,36 @@ def _median(values: list) -> float | None:
 
 
 def build_report(paths: list[Path], out_dir: Path, fmt: str = "markdown", title: str | None = None,
-                 scatter_key: str | None = None, metric: str = "train") -> str:
-    """Write table.<ext> and curves.png (and final_vs_<key>.png) into out_dir; return the table."""
+                 scatter_key: str | None = None, metric: str = "train", pool_budgets: bool = False,
+                 keep_origins: bool = False) -> tuple[str, list[Path]]:
+    """Write table.<ext> and curves.png (and final_vs_<key>.png) into out_dir; return the table
+    and the files written."""
     from a3c.report import curves, tables
 
     run_dirs = find_run_dirs(paths)
     if not run_dirs:
         raise SystemExit(f"error: no run directories (with summary.json) under {', '.join(map(str, paths))}")
     runs = [load_run(run_dir, metric) for run_dir in run_dirs]
+    runs = runs if keep_origins else count_lineages_once(runs)
     if metric == "eval" and not any(run.final is not None for run in runs):
         raise SystemExit("error: --metric eval: no run has an evaluation (train.eval_every_steps, or a3c-eval's eval.json)")
-    keys, settings = group_settings(runs)
+    if scatter_key:
+        check_scatter_key(scatter_key, runs)
+    keys, settings = group_settings(runs, pool_budgets)
+    warn_repeated_seeds(settings)
     rows = [setting_row(setting) for setting in settings]
     text = tables.FORMATS[fmt](rows, metric)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / f"table.{ {'markdown': 'md', 'latex': 'tex', 'csv': 'csv'}[fmt] }").write_text(text)
+    written = [out_dir / f"table.{ {'markdown': 'md', 'latex': 'tex', 'csv': 'csv'}[fmt] }", out_dir / "curves.png"]
+    written[0].write_text(text)
     env_ids = sorted({run.summary["env_id"] for run in runs})
     varying = ", ".join(keys) or "runs"
     title = title or (f"{env_ids[0]}: {varying}" if len(env_ids) == 1 else varying)  # else per-task panels
-    curves.plot_curves(settings, out_dir / "curves.png", title)
+    curves.plot_curves(settings, written[1], title)
     if scatter_key:
-        curves.plot_final_vs(settings, scatter_key, out_dir / f"final_vs_{scatter_key.split('.')[-1]}.png", title)
-    return text
+        written.append(out_dir / f"final_vs_{scatter_key.split('.')[-1]}.png")
+        curves.plot_final_vs(settings, scatter_key, written[-1], title)
+    return text, written
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -228,12 +287,18 @@ def main(argv: list[str] | None = None) -> None:
                         help="train: training episodes' returns (default); eval: greedy evaluations (eval.json, eval/mean_return)")
     parser.add_argument("--scatter", default=None, metavar="KEY",
                         help="also plot each run's final score against this config key (log axis), e.g. algo.lr")
+    parser.add_argument("--pool-budgets", action="store_true",
+                        help=f"count runs that differ only in {BUDGET_KEY} as one setting (default: one row per budget)")
+    parser.add_argument("--keep-origins", action="store_true",
+                        help="count a resumed run's origin as a run of its own too (default: each lineage once, its latest run)")
     args = parser.parse_args(argv)
     missing = [str(p) for p in args.paths if not p.is_dir()]
     if missing:
         parser.error(f"not a directory: {', '.join(missing)}")
-    text = build_report(args.paths, args.out or args.paths[0], args.format, args.title, args.scatter, args.metric)
+    text, written = build_report(args.paths, args.out or args.paths[0], args.format, args.title, args.scatter,
+                                 args.metric, args.pool_budgets, args.keep_origins)
     sys.stdout.write(text)
+    print(f"wrote {', '.join(map(str, written))}", file=sys.stderr)  # stdout holds the table alone
 
 
 if __name__ == "__main__":

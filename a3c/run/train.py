@@ -38,6 +38,7 @@ class Run:
         torch.set_num_threads(1)
         torch.manual_seed(cfg.train.seed)
         self.model, self.normalizer = _build_global_parts(cfg)
+        self.resumed_from: str | None = None  # another run's directory, when train.resume names one
         self.optimizer = make_optimizer(self.model.parameters(), cfg.algo)
         self.resumed = self._load_resume_state()
         startup.mark("global_model_built")
@@ -58,6 +59,8 @@ class Run:
         path = ckpt.resume_source(self.cfg, self.run_dir)
         if path is None:
             return {}
+        origin = path.parent.resolve()
+        self.resumed_from = str(origin) if origin != self.run_dir.resolve() else None
         state = ckpt.load_checkpoint(path)
         ckpt.check_same_experiment(state["config"], self.cfg, path)
         self.model.load_state_dict(state["model"])
@@ -140,7 +143,8 @@ def _finish(state: Run, stop_reason: str, exit_code: int) -> tuple[dict, str | N
     """Write what the run leaves, each file on its own: one that cannot be written costs only
     itself. Returns the summary and the first write failure (None if all went well)."""
     cfg, run_dir = state.cfg, state.run_dir
-    summary = state.recorder.summary(stop_reason)
+    # The run it was resumed from, whose curve it holds: a3c-report counts the two once.
+    summary = {**state.recorder.summary(stop_reason), "resumed_from": state.resumed_from}
     writes = (
         state.recorder.close,
         lambda: (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n"),
