@@ -1,4 +1,6 @@
-"""W&B run names from what varies in a sweep."""
+"""W&B run names from what varies in a sweep, and what a sweep says when it ends."""
+from conftest import run_cli
+
 from a3c.cli.sweep import run_name, varying_keys
 
 
@@ -28,3 +30,16 @@ def test_an_optuna_search_space_varies_its_intervals_and_choices():
 def test_a_sampled_float_is_named_by_three_significant_digits():
     job = ["algo.lr=0.00041234567891", "algo.n_steps=20", "train.seed=0"]
     assert run_name("a3c", 0, job, ["algo.lr", "algo.n_steps"]) == "a3c-lr=0.000412-n_steps=20-seed=0"
+
+
+def test_a_sweep_ends_saying_how_it_went_and_run_again_it_continues(tmp_path):
+    sweep = tmp_path / "sweep"
+    args = ["-m", "workers=serial", "logger=off", "train.progress=false", "train.total_steps=500",
+            "train.target_return=null", "train.seed=0,1", f"hydra.sweep.dir={sweep}"]
+    first = run_cli(*args, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert f"sweep: 2 jobs, 2 finished; runs in {sweep}\ntable and curves: a3c-report {sweep}" in first.stderr
+    (sweep / "1" / "summary.json").unlink()  # as if job 1 had been stopped before it ended
+    again = run_cli(*args, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert f"sweep: 2 jobs, 2 finished (1 of them before this sweep, which continued {sweep})" in again.stderr

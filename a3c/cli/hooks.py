@@ -1,5 +1,5 @@
 """Hydra callbacks (conf/train.yaml, hydra.callbacks): every check runs before Hydra creates a
-run directory or starts a job, and the end of a sweep lists the jobs that failed.
+run directory or starts a job, and the end of a sweep says how it went.
 
 A single run is checked before its directory exists, so a refused one leaves nothing behind.
 A sweep composes and checks every job first: a bad value in job 7 must not cost a night of
@@ -8,6 +8,7 @@ directory (record_failure) and the launcher goes on with the rest.
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections import defaultdict
@@ -31,6 +32,7 @@ OPTUNA_SWEEPER = "OptunaSweeper"  # hydra-optuna-sweeper's, and ours that resume
 class Preflight(Callback):
     def __init__(self) -> None:
         self.jobs: int | None = None
+        self.finished_before: set[Path] = set()  # a sweep run again into its directory continues
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         _start_worker_server_if_needed(config)
@@ -51,6 +53,7 @@ class Preflight(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         from a3c.cli.preflight import check_job, resource_warnings
 
+        self.finished_before = finished_jobs(Path(config.hydra.sweep.dir))
         jobs = sweep_jobs(config)
         if jobs is None:  # another sweeper chooses its jobs as it goes: each job checks itself
             if OPTUNA_SWEEPER in config.hydra.sweeper._target_:
@@ -77,14 +80,46 @@ class Preflight(Callback):
         _warn(warnings)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        failed = sorted(Path(config.hydra.sweep.dir).glob(f"**/{FAILED_NAME}"))
-        if not failed:
-            return
-        of = f" of {self.jobs}" if self.jobs is not None else ""
-        lines = [f"error: {len(failed)}{of} jobs failed:"]
-        lines += [f"  {path.parent}: {path.read_text().strip()}" for path in failed]
-        print("\n".join(lines), file=sys.stderr)
-        sys.exit(1)
+        sweep_dir = Path(config.hydra.sweep.dir)
+        failed = sorted(sweep_dir.glob(f"**/{FAILED_NAME}"))
+        print(sweep_summary(sweep_dir, self.jobs, self.finished_before, failed), file=sys.stderr)
+        if failed:
+            sys.exit(1)
+
+
+def finished_jobs(sweep_dir: Path) -> set[Path]:
+    """Job directories whose run ended (solved or out of budget) and did not fail. A sweep run
+    again into its directory continues: each job resumes from its own checkpoint, so these end
+    within seconds and the interrupted ones go on."""
+    finished = set()
+    for summary_path in sweep_dir.glob("**/summary.json"):
+        if (summary_path.parent / FAILED_NAME).exists():
+            continue
+        try:
+            stop_reason = json.loads(summary_path.read_text()).get("stop_reason")
+        except (OSError, ValueError):
+            continue
+        if stop_reason not in ("interrupted", "error"):
+            finished.add(summary_path.parent)
+    return finished
+
+
+def sweep_summary(sweep_dir: Path, jobs: int | None, finished_before: set[Path], failed: list[Path]) -> str:
+    """How the sweep went, where its runs are, and the command that makes them a table."""
+    finished = finished_jobs(sweep_dir)
+    counts = [f"{len(finished)} finished"]
+    if finished & finished_before:
+        counts[0] += f" ({len(finished & finished_before)} of them before this sweep, which continued {sweep_dir})"
+    if failed:
+        counts.append(f"{len(failed)} failed")
+    if jobs is not None and jobs > len(finished) + len(failed):
+        counts.append(f"{jobs - len(finished) - len(failed)} without results")
+    lines = [f"sweep: {f'{jobs} jobs, ' if jobs is not None else ''}{', '.join(counts)}; runs in {sweep_dir}",
+             f"table and curves: a3c-report {sweep_dir}"]
+    if failed:
+        of = f" of {jobs}" if jobs is not None else ""
+        lines += [f"error: {len(failed)}{of} jobs failed:"] + [f"  {path.parent}: {path.read_text().strip()}" for path in failed]
+    return "\n".join(lines)
 
 
 def sweep_jobs(config: DictConfig) -> list[list[str]] | None:
