@@ -86,6 +86,27 @@ def test_a_run_directory_that_cannot_be_created_is_one_clear_line(tmp_path):
                                      f"this user can create and write ({tmp_path / 'a_file'} is not a writable directory)")
 
 
+@pytest.mark.parametrize("key", ["hydra.run.dir", "hydra.sweep.dir"])
+def test_a_directory_under_proc_is_refused_in_one_line_though_permissions_allow_it(tmp_path, key):
+    # A permission check says yes under /proc (for root); only making the directory says no.
+    mode = ["-m", "train.seed=0,1"] if key == "hydra.sweep.dir" else []
+    result = run_cli(*mode, f"{key}=/proc/a3c-nope/run", "logger=off", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"error: {key}='/proc/a3c-nope/run' is not allowed: a directory this "
+                                                  "user can create and write (No such file or directory)"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_run_log_holds_what_the_run_said(tmp_path):
+    run_dir = tmp_path / "run"
+    result = run_cli("workers=serial", "logger=off", "train.total_steps=200", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    log = (run_dir / "a3c-train.log").read_text().splitlines()
+    assert len(log) == 2, log
+    assert "a3c on CartPole-v1, serial 1 worker x 4 envs, seed 0, 200 steps" in log[0]
+    assert f"results: {run_dir}" in log[1] and "stopped: step budget reached" in log[1]
+
+
 @pytest.mark.parametrize("arguments", [["algo.entropy_cof=0.1"], ["-m", "algo.entropy_coeff=0,0.01"]])
 def test_a_misspelt_key_is_one_line_naming_the_key_meant_and_leaves_no_directory(tmp_path, arguments):
     # Hydra's own answer is seven lines advising `+algo.entropy_cof=...`, and a sweep leaves a directory.

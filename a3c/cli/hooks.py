@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from collections import defaultdict
 from dataclasses import asdict
 from pathlib import Path
@@ -168,10 +169,22 @@ def check_search_space(config: DictConfig) -> None:
 
 
 def check_writable(key: str, directory: Path) -> None:
-    """Hydra would fail creating it with a chain of tracebacks."""
-    existing = next(path for path in (directory, *directory.parents) if path.exists())
-    require(existing.is_dir() and os.access(existing, os.W_OK | os.X_OK), key, str(directory),
-            f"a directory this user can create and write ({existing} is not a writable directory)")
+    """Hydra would fail creating it with a chain of tracebacks. Tried for real, then undone: a
+    permission check cannot tell that /proc or a read-only mount takes no directory."""
+    missing = [path for path in (directory, *directory.parents) if not path.exists()]  # deepest first
+    existing = directory.parents[len(missing) - 1] if missing else directory
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=directory).close()
+    except OSError as err:
+        reason = f"{existing} is not a writable directory" if not existing.is_dir() else err.strerror or str(err)
+        require(False, key, str(directory), f"a directory this user can create and write ({reason})")
+    finally:
+        for path in missing:  # Hydra makes it once the checks pass: a refused run leaves nothing
+            try:
+                path.rmdir()
+            except OSError:
+                pass
 
 
 def record_failure(job_dir: Path, message: str) -> None:

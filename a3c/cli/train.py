@@ -46,6 +46,7 @@ def main(cfg: DictConfig) -> float | None:
             return train_job(cfg, run_dir)
         except JobFailed as failure:
             print(f"error: {failure}", file=sys.stderr)
+            log.error("%s", failure)
             remove_if_unused(run_dir)
             sys.exit(failure.exit_code)
     # One job of a sweep: whatever it fails with fails only itself; the launcher goes on with
@@ -55,6 +56,7 @@ def main(cfg: DictConfig) -> float | None:
         return train_job(cfg, run_dir)
     except JobFailed as failure:
         print(f"error: {failure}", file=sys.stderr)
+        log.error("%s", failure)
         record_failure(run_dir, str(failure))
     except Exception as err:  # noqa: BLE001 - a bug in one job must not cost the others
         log.exception("the job failed")  # the traceback goes to the job's log
@@ -96,6 +98,10 @@ def train_job(cfg: DictConfig, run_dir: Path) -> float | None:
     except (CheckpointError, ConfigError) as err:
         raise JobFailed(str(err), exit_code=2) from None
     OmegaConf.save(OmegaConf.structured(config), run_dir / "config.yaml")
+    log.info("%s on %s, %s, seed %d, %d steps; overrides: %s", config.algo.name, config.env.id, _workers(config),
+             config.train.seed, config.train.total_steps, " ".join(HydraConfig.get().overrides.task) or "none")
+    if config.train.resume:
+        log.info("resuming from %s", config.train.resume)
     group, name = tracking_names(config.algo.name, config.train.seed)
     config.logger.group = config.logger.group or group
     config.logger.name = config.logger.name or name
@@ -111,9 +117,17 @@ def train_job(cfg: DictConfig, run_dir: Path) -> float | None:
         raise JobFailed(f"{err}; partial results and a checkpoint are in {run_dir}", exit_code=1) from None
     if summary["stop_reason"] == train.INTERRUPTED:  # Ctrl-C or SIGTERM (preemption)
         print(f"interrupted: results and a checkpoint to resume from are in {run_dir}", file=sys.stderr)
+        log.info("interrupted at global_step %d: a checkpoint to resume from is in the run directory", summary["global_step"])
         sys.exit(130)
     print(closing_line(run_dir, summary))
+    log.info("%s; stopped: %s; %d steps in %.1f s", closing_line(run_dir, summary), summary["stop_reason"],
+             summary["global_step"], summary["wall_seconds"])
     return objective(config.train.objective, summary, run_dir)
+
+
+def _workers(config: Config) -> str:
+    workers = config.workers
+    return f"{workers.mode} {workers.count} worker{'s' * (workers.count > 1)} x {workers.envs_per_worker} env{'s' * (workers.envs_per_worker > 1)}"
 
 
 def objective(name: str, summary: dict, run_dir: Path) -> float | None:
