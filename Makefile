@@ -62,7 +62,7 @@ EVAL_EPISODES := 20
 
 study-%: install
 	rm -rf multirun/study-$*
-	$(BIN)/a3c-train -m +experiment=$* logger=off hydra.sweep.dir=multirun/study-$* $(ARGS)
+	$(BIN)/a3c-train -m experiment=$* logger=off hydra.sweep.dir=multirun/study-$* $(ARGS)
 	$(if $(filter $*,$(EVALUATED)),for run in multirun/study-$*/*/; do $(BIN)/a3c-eval $$run eval.episodes=$(EVAL_EPISODES) || exit 1; done)
 	$(BIN)/a3c-report multirun/study-$* --out experiments/$*
 
@@ -71,7 +71,7 @@ study-%: install
 study-learning_rate: install
 	rm -rf multirun/study-learning_rate
 	for optimizer in rmsprop adam; do \
-	  $(BIN)/a3c-train -m +experiment=learning_rate algo.optimizer=$$optimizer logger=off \
+	  $(BIN)/a3c-train -m experiment=learning_rate algo.optimizer=$$optimizer logger=off \
 	    hydra.sweep.dir=multirun/study-learning_rate/$$optimizer $(ARGS) || exit 1; \
 	done
 	$(BIN)/a3c-report multirun/study-learning_rate --out experiments/learning_rate --scatter algo.lr

@@ -9,6 +9,9 @@ def main() -> None:
     try:
         from a3c.cli.typos import refuse_unknown_keys
 
+        # conf/train.yaml's defaults name `experiment: null`, so experiment=<study> chooses one; the
+        # `+experiment=<study>` users learnt first means the same, where Hydra would refuse it.
+        sys.argv[1:] = [arg.removeprefix("+") if arg.startswith("+experiment=") else arg for arg in sys.argv[1:]]
         refuse_unknown_keys(sys.argv[1:])  # before Hydra composes, or makes any directory
         from a3c.cli.train import main as train_app  # Hydra and the package load inside the guard
 

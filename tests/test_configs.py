@@ -69,7 +69,7 @@ def test_atari_presets_bring_the_paper_network_unless_told_otherwise():
 
 @pytest.mark.parametrize("model", ["atari_cnn", "atari_cnn_lstm"])
 def test_the_atari_a3c_preset_has_the_paper_settings(model):
-    cfg = make_config("+experiment=atari_a3c", f"model={model}")
+    cfg = make_config("experiment=atari_a3c", f"model={model}")
     validate(cfg)
     assert (cfg.workers.mode, cfg.workers.count, cfg.workers.envs_per_worker) == ("hogwild", 16, 1)
     algo = cfg.algo
@@ -163,6 +163,6 @@ def test_bad_input_on_the_command_line_fails_before_training(tmp_path, override,
 @pytest.mark.parametrize("study", ["lineage", "entropy", "n_steps", "workers", "learning_rate", "benchmark", "memory", "minatar",
                                    "search"])
 def test_every_study_preset_composes(study):
-    cfg = make_config(f"+experiment={study}")
+    cfg = make_config(f"experiment={study}")
     assert cfg.train.progress is False
     validate(cfg)

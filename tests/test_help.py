@@ -3,7 +3,7 @@ import re
 
 from conftest import REPO, run_cli
 
-USER_GROUPS = ["algo", "env", "workers", "model", "logger", "+experiment"]
+USER_GROUPS = ["algo", "env", "workers", "model", "logger", "experiment"]
 
 
 def test_help_names_the_app_and_lists_each_group_with_every_option(tmp_path):
