@@ -1,7 +1,7 @@
 """Typed schemas for every config group (the rules their values obey: a3c/config/rules.py).
 
-Each yaml in conf/<group>/ extends the dataclass registered here under the group's
-`base_<group>` name, so a misspelt key or a string where a number belongs fails when
+Each yaml in conf/<group>/ extends the dataclass registered here as `schema/<group>` (its
+first default, `/schema/<group>@_here_`), and conf/train.yaml the whole `base_config`, so a misspelt key or a string where a number belongs fails when
 Hydra composes the config, before anything runs.
 """
 from __future__ import annotations
