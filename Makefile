@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: install train test bench bench-startup bench-atari clean studies study-benchmark-sb3
+.PHONY: install train test test-fast bench bench-startup bench-atari clean studies study-benchmark-sb3
 
 install: $(STAMP)
 
@@ -18,9 +18,14 @@ $(STAMP): requirements.lock pyproject.toml
 
 train: install
 	$(BIN)/a3c-train $(ARGS)
+	@echo "to type a3c-train, a3c-eval and a3c-report as README does: source $(VENV)/bin/activate"
 
 test: install
 	$(BIN)/python -m pytest -q $(ARGS)
+
+# The unit tier: no command line, subprocess or training run (markers set in tests/conftest.py).
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow" $(ARGS)
 
 # Speed against the ceiling and against SB3 A2C, then start-up and sweep overhead; writes
 # benchmarks/results.md (~15 min) and benchmarks/startup_results.md (~5 min).

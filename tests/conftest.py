@@ -42,3 +42,27 @@ def ctrl_c_as_from_a_terminal() -> None:
 @pytest.fixture
 def config():
     return make_config
+
+
+# Test tiers (pyproject's markers; `make test-fast` runs what is neither). A test is `slow`
+# when it starts the real command line, a subprocess or a training run, directly or through a
+# helper of its module; `learning` when it asserts a score (tests/test_learning.py). Read from
+# the source so that a new test lands in its tier without anyone remembering to mark it.
+SLOW_CALLS = ("run_cli(", "subprocess.", "train.run(", "train_serial(", "run_hogwild(", "Popen(", "multiprocessing")
+
+
+def pytest_collection_modifyitems(config, items):
+    import inspect
+
+    for item in items:
+        module_source = inspect.getsource(item.module)
+        source = inspect.getsource(item.function)
+        helpers = [name for name, obj in vars(item.module).items()
+                   if inspect.isfunction(obj) and obj.__module__ == item.module.__name__ and f"{name}(" in source]
+        called = source + "".join(inspect.getsource(vars(item.module)[name]) for name in helpers)
+        fixtures = [name for name in item.fixturenames if f"def {name}(" in module_source]
+        called += "".join(inspect.getsource(vars(item.module)[name]) for name in fixtures if name in vars(item.module))
+        if item.module.__name__ == "test_learning":
+            item.add_marker(pytest.mark.learning)
+        if item.module.__name__ == "test_learning" or any(call in called for call in SLOW_CALLS):
+            item.add_marker(pytest.mark.slow)

@@ -36,11 +36,12 @@ class Preflight(Callback):
         self.finished_before: set[Path] = set()  # a sweep run again into its directory continues
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
-        _start_worker_server_if_needed(config)
-        from a3c.cli.preflight import check_job, resource_warnings  # gymnasium: only once Hydra has composed
+        from a3c.cli.preflight import check_job, check_settings, resource_warnings
 
         try:
             check_writable("hydra.run.dir", Path(config.hydra.run.dir))
+            check_settings(config)  # a bad value is refused before anything starts
+            _start_worker_server_if_needed(config)  # its imports run while the env is checked
             cfg = check_job(config)
         except ConfigError as err:
             _refuse([f"error: {err}"])
@@ -207,7 +208,7 @@ def _warn(lines: list[str]) -> None:
 
 
 def _start_worker_server_if_needed(config: DictConfig) -> None:
-    """A Hogwild run's fork server starts before the checks, so that its imports run meanwhile."""
+    """A Hogwild run's fork server starts before the env checks, so that its imports run meanwhile."""
     if OmegaConf.select(config, "workers.mode") == "hogwild":
         from a3c.run.processes import start_worker_server
 

@@ -8,8 +8,7 @@ import os
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from a3c import CONF_DIR
-from a3c.cli.validate import validated_config
-from a3c.config.rules import ConfigError
+from a3c.config.rules import ConfigError, typed_settings
 from a3c.config.schema import Config
 
 # Env presets that take any id of their family. Every other preset names one task: its name
@@ -17,11 +16,22 @@ from a3c.config.schema import Config
 ANY_ID_ENVS = {"gym": "", "atari": "ALE/", "minatar": "MinAtar/"}
 
 
+def check_settings(config: DictConfig) -> None:
+    """The checks that need no env (and no gymnasium): before the Hogwild fork server starts,
+    so that a bad value is refused at once."""
+    task = copy.deepcopy(config)
+    with open_dict(task):
+        del task["hydra"]
+    typed_settings(task)
+
+
 def check_job(config: DictConfig) -> Config:
     """The typed, validated config of a job's whole composed config (hydra node included)."""
     task = copy.deepcopy(config)
     with open_dict(task):
         del task["hydra"]
+    from a3c.cli.validate import validated_config  # gymnasium: once the settings are known good
+
     cfg = validated_config(task)
     _check_env_preset(cfg.env.id, config.hydra.runtime.choices.get("env"))
     return cfg

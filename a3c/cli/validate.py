@@ -2,13 +2,10 @@
 live in settings.py; the ones here need the env itself (its spaces), so they sit above both."""
 from __future__ import annotations
 
-import dataclasses
-import difflib
-
 import gymnasium as gym
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
-from a3c.config.rules import ConfigError, require, validate_settings
+from a3c.config.rules import ConfigError, require, typed_settings, validate_settings
 from a3c.config.schema import IMAGE_ARCHS, Config, EnvConfig, ModelConfig
 from a3c.envs import env_spaces, register_env
 from a3c.envs.atari import is_ale_id
@@ -24,26 +21,9 @@ def validate(cfg: Config) -> None:
 
 def validated_config(composed: DictConfig) -> Config:
     """The typed config of a composed one (without its `hydra` node), checked. Raises ConfigError."""
-    check_known_keys(composed)
-    config: Config = OmegaConf.to_object(composed)
-    validate(config)
+    config = typed_settings(composed)
+    _validate_env(config.env, config.algo.critic, config.model)
     return config
-
-
-def check_known_keys(node: DictConfig, prefix: str = "") -> None:
-    """Refuse keys the schema lacks. Hydra refuses `algo.entropy=0.1` but lets `+algo.entropy=0.1`
-    add the key (its own hint for a misspelt one), and to_object would then drop it silently."""
-    schema = OmegaConf.get_type(node)
-    fields = [field.name for field in dataclasses.fields(schema)]
-    for key, child in node.items_ex(resolve=False):
-        if key not in fields:
-            close = difflib.get_close_matches(str(key), fields, n=1)
-            hint = f"; did you mean {prefix}{close[0]}?" if close else ""
-            value = OmegaConf.to_container(node, resolve=False)[key]
-            where = f"{prefix.rstrip('.')} has" if prefix else "the config has"
-            raise ConfigError(f"{prefix}{key}={value!r} is not allowed: {where} no such key{hint}")
-        if isinstance(child, DictConfig) and dataclasses.is_dataclass(OmegaConf.get_type(child)):
-            check_known_keys(child, f"{prefix}{key}.")
 
 
 def _validate_env(env_cfg: EnvConfig, critic: str, model: ModelConfig) -> None:
