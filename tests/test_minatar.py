@@ -1,7 +1,7 @@
 """MinAtar through the env layer and the CLI."""
 import numpy as np
 import pytest
-from conftest import run_cli
+from conftest import make_config, run_cli
 from test_smoke import SUMMARY_FIELDS, read_run
 
 from a3c.config.schema import EnvConfig
@@ -45,3 +45,23 @@ def test_a_tiny_minatar_run_completes_and_writes_its_files(tmp_path, model):
     assert any("charts/episodic_return" in line for line in lines)
     probes = [line["probes/actor_inactive_units"] for line in lines if "probes/actor_inactive_units" in line]
     assert probes and all(0.0 <= probe <= 1.0 for probe in probes)  # the live dead-unit signal
+
+
+def test_a_minatar_video_shows_the_game_in_colour_at_160_by_160(tmp_path):
+    import imageio.v2 as imageio
+    import torch
+
+    from a3c.agent.networks import build_model
+    from a3c.envs.make import env_spaces
+    from a3c.run.evaluate import film_path, play_episodes
+
+    cfg = make_config("env=minatar_breakout", "model=minatar_cnn")
+    torch.manual_seed(0)
+    model = build_model(cfg, *env_spaces(cfg.env))
+    (_, length), = play_episodes(model, cfg, None, episodes=1, greedy=False, seed=5, video_dir=tmp_path)
+    frames = imageio.mimread(film_path(tmp_path, 5), memtest=False)
+    assert len(frames) in (length, length + 1)  # every step, and maybe the first frame
+    assert all(frame.shape == (160, 160, 3) for frame in frames)
+    # The paddle, the ball and the bricks are on screen: bright, coloured cells, not a black frame.
+    assert all((frame.max(axis=2) > 100).mean() > 0.05 for frame in frames)
+    assert all(len(np.unique(frame.reshape(-1, 3) // 32, axis=0)) >= 3 for frame in frames)

@@ -13,7 +13,7 @@ from gymnasium.wrappers import RecordEpisodeStatistics, RecordVideo
 
 from a3c.config.schema import EnvConfig
 from a3c.envs.atari import is_ale_id, make_atari_env, register_atari
-from a3c.envs.minatar import ChannelsFirstFloat, is_minatar_id, register_minatar
+from a3c.envs.minatar import ChannelsFirstFloat, ScreenFrames, is_minatar_id, register_minatar
 from a3c.envs.wrappers import HideObservation
 
 
@@ -55,7 +55,8 @@ def make_env(env_cfg: EnvConfig, seed: int, video: Path | None = None) -> gym.En
     if uses_atari_preprocessing(env_cfg):
         env = make_atari_env(env_cfg.id, env_cfg.atari, env_cfg.max_episode_steps, base)
     elif is_minatar_id(env_cfg.id):
-        env = RecordEpisodeStatistics(ChannelsFirstFloat(_gym_make(env_cfg.id, env_cfg.max_episode_steps, base)))
+        filmed = (lambda env: base(ScreenFrames(env))) if base is not None else None
+        env = RecordEpisodeStatistics(ChannelsFirstFloat(_gym_make(env_cfg.id, env_cfg.max_episode_steps, filmed)))
     else:
         env = RecordEpisodeStatistics(_gym_make(env_cfg.id, env_cfg.max_episode_steps, base))
     if env_cfg.hide_obs:

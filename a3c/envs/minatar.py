@@ -29,3 +29,20 @@ class ChannelsFirstFloat(gym.ObservationWrapper):
 
     def observation(self, observation: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(observation.transpose(2, 0, 1), dtype=np.float32)
+
+
+class ScreenFrames(gym.Wrapper):
+    """render() as a person would see the game: each object channel in its own colour (MinAtar's
+    own cubehelix palette, black for empty cells), as uint8 and scaled up. MinAtar's rgb_array is
+    a 10x10 float image in [0, 1], which a video writer stores as black frames."""
+
+    SCALE = 16  # 160x160: every side a multiple of 16, as video codecs want
+
+    def __init__(self, env: gym.Env):
+        super().__init__(env)
+        self.metadata = {**env.metadata, "render_fps": 15}
+
+    def render(self) -> np.ndarray:
+        frame = np.asarray(self.env.render())  # (10, 10, 3) float in [0, 1]
+        frame = np.rint(frame * 255).astype(np.uint8)
+        return frame.repeat(self.SCALE, axis=0).repeat(self.SCALE, axis=1)
