@@ -144,6 +144,8 @@ def test_the_eval_metric_scores_runs_by_their_evaluations_and_a3c_evals_final_po
     assert list(runs[1].curve_returns) == [200.0, 400.0] and runs[1].curve_window == 1
     table = build_report([tmp_path / "runs"], tmp_path / "out", metric="eval")[0]
     assert "final greedy evaluation" in table and "| 450.0 [" in table
+    # It says which evaluations it read: a3c-eval's for run a, the last periodic one for run b.
+    assert "| a3c-eval of the final policy (1 run); last periodic evaluation (1 run) |" in table
     # The training metric keeps its final score and shows a3c-eval's beside it, for the runs that have one.
     table = build_report([tmp_path / "runs"], tmp_path / "out")[0]
     assert "| 15.0 [" in table and "| 500.0 (1 run) |" in table

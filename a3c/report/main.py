@@ -10,6 +10,7 @@ import argparse
 import difflib
 import json
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +55,17 @@ class Run:
                 return float(self.curve_returns[-100:].mean())
             return self.summary["mean_return_last_100"]
         return self.final_eval if self.final_eval is not None else self.summary.get("eval_last_mean_return")
+
+    @property
+    def final_source(self) -> str | None:
+        """Which numbers `final` is, said in the table (metric eval reads two kinds of evaluation)."""
+        if self.metric == "train":
+            return "last 100 training episodes"
+        if self.final_eval is not None:
+            return "a3c-eval of the final policy" + _episodes(self.final_eval_episodes)
+        if self.summary.get("eval_last_mean_return") is not None:
+            return "last periodic evaluation" + _episodes(self.config.get("train.eval_episodes"))
+        return None
 
     @property
     def origin(self) -> Path | None:
@@ -223,6 +235,7 @@ def setting_row(setting: Setting, seed: int = 0) -> dict:
         "median_steps_to_target": _median([r.summary["solved_at_step"] for r in solved]),
         "median_seconds_to_target": _median([r.summary["solved_at_seconds"] for r in solved]),
         "sps": float(np.mean([r.summary["sps"] for r in setting.runs])),
+        "final_from": _counted(r.final_source for r in setting.runs if r.final is not None),
         "eval_runs": len(evals),
         "eval_episodes": ", ".join(str(n) for n in sorted({r.final_eval_episodes or 0 for r in setting.runs
                                                             if r.final_eval is not None} - {0})),
@@ -238,6 +251,18 @@ def _mean_and_ci(values: np.ndarray, seed: int) -> tuple:
     if len(values) < 2:
         return (float(values[0]) if len(values) else float("nan")), None, None
     return (float(values.mean()), *stats.bootstrap_ci(values, seed=seed))
+
+
+def _episodes(count: int | None) -> str:
+    return f", {count} episodes" if count else ""  # records older than the count say nothing
+
+
+def _counted(sources) -> str:
+    """'a3c-eval of the final policy, 20 episodes (3 runs); last periodic evaluation, 10 episodes (2 runs)'."""
+    counts = Counter(sources)
+    if len(counts) == 1:
+        return next(iter(counts))
+    return "; ".join(f"{source} ({n} run{'' if n == 1 else 's'})" for source, n in counts.items())
 
 
 def _median(values: list) -> float | None:

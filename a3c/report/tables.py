@@ -36,7 +36,7 @@ def _number(value, digits: int = DEFAULT_DIGITS) -> str:
 
 def _columns(rows: list[dict], metric: str) -> list[tuple]:
     if metric == "eval":  # the final return is the evaluation's; training's stay in the other columns
-        return COLUMNS[:2] + [("final greedy evaluation, mean [95% CI]", FINAL)] + COLUMNS[3:]
+        return COLUMNS[:2] + [("final greedy evaluation, mean [95% CI]", FINAL), ("evaluation read", "final_from")] + COLUMNS[3:]
     if not any(row.get("eval_runs") for row in rows):
         return COLUMNS
     counts = sorted({n for row in rows for n in row.get("eval_episodes", "").split(", ") if n}, key=int)
