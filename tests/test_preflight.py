@@ -127,3 +127,29 @@ def test_a_misspelt_nested_key_or_group_is_named_too():
     for fine in ("algo=a3c", "env.atari.noop_max=3", "model.hidden_sizes=[8,8]", "+experiment=search",
                  "hydra.run.dir=x", "hydra/launcher=joblib", "-m", "experiment=search"):
         assert unknown_key(fine) is None, fine
+
+
+COUNT_ENV_CHECKS = """
+import atexit, sys
+import a3c.cli.validate as validate
+checked = []
+original = validate.validate_env
+validate.validate_env = lambda cfg: (checked.append(cfg.train.seed), original(cfg))[1]
+atexit.register(lambda: print("env checks:", sorted(checked), file=sys.stderr))
+from a3c.__main__ import main
+sys.argv[1:] = {args!r}
+main()
+"""
+
+
+@pytest.mark.parametrize("args,seeds", [
+    ([], [0]),
+    (["-m", "train.seed=0,1"], [0, 1]),
+], ids=["a run", "a sweep of two jobs"])
+def test_each_job_is_validated_once(tmp_path, args, seeds):
+    args = [*args, "workers=serial", "logger=off", "train.progress=false", "train.total_steps=200",
+            f"hydra.run.dir={tmp_path}/run", f"hydra.sweep.dir={tmp_path}/sweep"]
+    result = subprocess.run([sys.executable, "-c", COUNT_ENV_CHECKS.format(args=args)], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"env checks: {seeds}" in result.stderr, result.stderr[-2000:]

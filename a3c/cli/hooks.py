@@ -40,9 +40,9 @@ class Preflight(Callback):
 
         try:
             check_writable("hydra.run.dir", Path(config.hydra.run.dir))
-            check_settings(config)  # a bad value is refused before anything starts
+            settings = check_settings(config)  # a bad value is refused before anything starts
             _start_worker_server_if_needed(config)  # its imports run while the env is checked
-            cfg = check_job(config)
+            cfg = check_job(config, settings)
         except ConfigError as err:
             _refuse([f"error: {err}"])
         warnings = resource_warnings(cfg)

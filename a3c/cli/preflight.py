@@ -16,25 +16,46 @@ from a3c.config.schema import Config
 ANY_ID_ENVS = {"gym": "", "atari": "ALE/", "minatar": "MinAtar/"}
 
 
-def check_settings(config: DictConfig) -> None:
+# Each job's config as the hooks checked it, by the job's composed config: the job takes it
+# from here rather than checking it again (a job launched in a process of its own checks itself).
+_CHECKED: dict[str, Config] = {}
+
+
+def check_settings(config: DictConfig) -> Config:
     """The checks that need no env (and no gymnasium): before the Hogwild fork server starts,
-    so that a bad value is refused at once."""
-    task = copy.deepcopy(config)
-    with open_dict(task):
-        del task["hydra"]
-    typed_settings(task)
+    so that a bad value is refused at once. Returns the typed settings, for check_job."""
+    return typed_settings(_task(config))
 
 
-def check_job(config: DictConfig) -> Config:
-    """The typed, validated config of a job's whole composed config (hydra node included)."""
-    task = copy.deepcopy(config)
-    with open_dict(task):
-        del task["hydra"]
-    from a3c.cli.validate import validated_config  # gymnasium: once the settings are known good
+def check_job(config: DictConfig, settings: Config | None = None) -> Config:
+    """The typed, validated config of a job's whole composed config (hydra node included);
+    settings: check_settings' result for it, if the caller has it."""
+    from a3c.cli.validate import validate_env  # gymnasium: once the settings are known good
 
-    cfg = validated_config(task)
+    task = _task(config)
+    cfg = settings or typed_settings(task)
+    validate_env(cfg)
     _check_env_preset(cfg.env.id, config.hydra.runtime.choices.get("env"))
+    _CHECKED[OmegaConf.to_yaml(task)] = cfg
     return cfg
+
+
+def checked_config(task: DictConfig) -> Config:
+    """The job's config (its task config, without the hydra node), checked once: as the hooks
+    checked it in this process, else here."""
+    checked = _CHECKED.pop(OmegaConf.to_yaml(task), None)
+    if checked is not None:
+        return checked
+    from a3c.cli.validate import validated_config
+
+    return validated_config(task)
+
+
+def _task(config: DictConfig) -> DictConfig:
+    task = copy.deepcopy(config)
+    with open_dict(task):
+        del task["hydra"]
+    return task
 
 
 def _check_env_preset(env_id: str, preset: str | None) -> None:

@@ -76,10 +76,11 @@ def remove_if_unused(run_dir: Path) -> None:
 
 
 def train_job(cfg: DictConfig, run_dir: Path) -> float | None:
-    from a3c.cli.validate import validate, validated_config  # gymnasium loads only once the config has composed
+    from a3c.cli.preflight import checked_config
+    from a3c.cli.validate import validate  # gymnasium loads only once the config has composed
 
     try:
-        config: Config = validated_config(cfg)
+        config: Config = checked_config(cfg)
     except ConfigError as err:
         raise JobFailed(str(err), exit_code=2) from None
     startup.mark("config_validated")

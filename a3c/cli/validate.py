@@ -16,14 +16,19 @@ from a3c.envs.make import uses_atari_preprocessing
 def validate(cfg: Config) -> None:
     """Raises ConfigError, whose message names the key, the value and what is allowed."""
     validate_settings(cfg)
-    _validate_env(cfg.env, cfg.algo.critic, cfg.model)
+    validate_env(cfg)
 
 
 def validated_config(composed: DictConfig) -> Config:
     """The typed config of a composed one (without its `hydra` node), checked. Raises ConfigError."""
     config = typed_settings(composed)
-    _validate_env(config.env, config.algo.critic, config.model)
+    validate_env(config)
     return config
+
+
+def validate_env(cfg: Config) -> None:
+    """The checks that need the env itself (its spaces), of settings typed_settings passed."""
+    _validate_env(cfg.env, cfg.algo.critic, cfg.model)
 
 
 def _validate_env(env_cfg: EnvConfig, critic: str, model: ModelConfig) -> None:
