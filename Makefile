@@ -71,6 +71,14 @@ study-%: install
 	$(if $(filter $*,$(EVALUATED)),for run in multirun/study-$*/*/; do $(BIN)/a3c-eval $$run eval.episodes=$(EVAL_EPISODES) || exit 1; done)
 	$(BIN)/a3c-report multirun/study-$* --out experiments/$*
 
+# Data efficiency against the worker count: the sweep, the report, then steps to a score
+# (experiments/workers/data_efficiency.py). About 70 minutes on 2 cores.
+study-workers: install
+	rm -rf multirun/study-workers
+	$(BIN)/a3c-train -m experiment=workers logger=off hydra.sweep.dir=multirun/study-workers $(ARGS)
+	$(BIN)/a3c-report multirun/study-workers --out experiments/workers
+	$(BIN)/python experiments/workers/data_efficiency.py multirun/study-workers
+
 # The paper's protocol: one random search of 20 learning rates per optimizer (an Optuna study
 # each, conf/experiment/learning_rate.yaml), then final return against the rate.
 study-learning_rate: install
