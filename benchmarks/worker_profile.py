@@ -1,0 +1,123 @@
+"""Where a Hogwild worker's time goes, against the serial worker and the bare loop: one worker's
+loop run in this process for a fixed time, with cProfile, in three forms.
+
+- serial: a Learner on the global model itself (what workers=serial runs);
+- hogwild: what one Hogwild process runs (a3c/run/hogwild_worker.py): the model and optimizer
+  statistics in shared memory, a local copy synced from the global model every update, the
+  gradients handed over, the shared step counter under its lock, a report put on a queue
+  every train.log_every_updates updates (a reader thread drains it, as the parent does);
+- the bare loop (benchmarks/ceiling.py), for the ceiling.
+
+    python benchmarks/worker_profile.py [seconds] > benchmarks/worker_profile.md
+
+One process, one thread, nothing else of ours running: the difference between the forms is
+the worker's own overhead, not the machine's other load. Prints env steps/s of each and the
+functions where the Hogwild form spends its time.
+"""
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+import sys
+import threading
+import time
+from pathlib import Path
+
+import torch
+import torch.multiprocessing as mp
+
+sys.path.insert(0, str(Path(__file__).parent))
+from ceiling import bare_loop_sps  # noqa: E402
+
+from a3c.agent.networks import build_model  # noqa: E402
+from a3c.config.schema import Config  # noqa: E402
+from a3c.envs import env_spaces  # noqa: E402
+from a3c.learn.learner import Learner  # noqa: E402
+from a3c.learn.shared_optim import make_optimizer  # noqa: E402
+from a3c.run.messages import Report  # noqa: E402
+
+
+def default_config() -> Config:
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    from a3c import CONF_DIR
+    from a3c.config.schema import register_configs
+
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return OmegaConf.to_object(compose("train", overrides=["logger=off"]))
+
+
+def loop(cfg: Config, hogwild: bool, seconds: float, profile: cProfile.Profile | None = None) -> float:
+    """Env steps/s of one worker's loop over `seconds` (after a one-second warm-up)."""
+    torch.manual_seed(0)
+    model = build_model(cfg, *env_spaces(cfg.env))
+    optimizer = make_optimizer(model.parameters(), cfg.algo)
+    counter, queue = mp.Value("q", 0), mp.Queue()
+    if hogwild:
+        model.share_memory()
+        optimizer.attach(optimizer.share_memory())
+        threading.Thread(target=_drain, args=(queue,), daemon=True).start()
+    learner = Learner(cfg, 0, model, optimizer, cfg.workers.envs_per_worker, local_copy=hogwild)
+    report, steps, start = Report(0, 0), 0, time.perf_counter()
+    counted_from = None
+    while True:
+        now = time.perf_counter()
+        if counted_from is None and now - start >= 1.0:
+            counted_from, steps = now, 0
+            if profile is not None:
+                profile.enable()
+        if counted_from is not None and now - counted_from >= seconds:
+            if profile is not None:
+                profile.disable()
+            learner.close()
+            return steps / (now - counted_from)
+        result = learner.update(counter.value)
+        steps += result.n_transitions
+        if hogwild:
+            with counter.get_lock():
+                counter.value += result.n_transitions
+                global_step = counter.value
+            report.add(global_step, result)
+            if report.updates >= cfg.train.log_every_updates:
+                queue.put(report)
+                report = Report(0, global_step)
+
+
+def _drain(queue) -> None:
+    """The parent's part: read every report (until the queue closes at exit)."""
+    try:
+        while True:
+            queue.get()
+    except (EOFError, OSError):
+        return
+
+
+def top_functions(profile: cProfile.Profile, count: int = 18) -> str:
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(count)
+    text = out.getvalue()
+    return text[text.index("ncalls"):].rstrip()
+
+
+def main(seconds: float) -> None:
+    torch.set_num_threads(1)
+    cfg = default_config()
+    ceiling = bare_loop_sps(seconds=seconds)
+    serial = loop(cfg, hogwild=False, seconds=seconds)
+    hogwild = loop(cfg, hogwild=True, seconds=seconds)
+    profiles = {name: cProfile.Profile() for name in ("serial", "hogwild")}
+    for name, profile in profiles.items():
+        loop(cfg, hogwild=name == "hogwild", seconds=seconds, profile=profile)
+    print(f"# One worker's loop, in one process ({seconds:.0f} s each; CartPole-v1, the default config)\n")
+    print("| loop | env steps/s | ratio to the bare loop |\n|---|---|---|")
+    for name, sps in (("bare loop", ceiling), ("serial worker", serial), ("Hogwild worker", hogwild)):
+        print(f"| {name} | {sps:,.0f} | {sps / ceiling:.2f} |")
+    for name, profile in profiles.items():
+        print(f"\n## {name}: the functions with the most own time (cProfile, tottime)\n\n```\n{top_functions(profile)}\n```")
+
+
+if __name__ == "__main__":
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else 10.0)
