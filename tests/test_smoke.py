@@ -76,3 +76,18 @@ def test_the_closing_line_rounds_the_return_and_says_when_no_episode_finished():
     assert closing_line(run_dir, {"mean_return_last_100": -20.456, "episodes": 7}) == \
         "results: outputs/run (mean return of its 7 episodes: -20.5)"
     assert closing_line(run_dir, {"mean_return_last_100": None, "episodes": 0}) == "results: outputs/run (no episode finished)"
+
+
+def test_a_run_made_in_code_writes_the_run_directory_the_cli_does(tmp_path):
+    from conftest import make_config
+
+    from a3c.report.main import load_run
+    from a3c.run import train
+
+    cfg = make_config("workers=serial", "logger=off", "train.progress=false", "train.total_steps=2000", "train.seed=3")
+    train.run(cfg, tmp_path)
+    summary, lines, config, checkpoint = read_run(tmp_path)
+    assert config["train"]["seed"] == 3 and config["train"]["total_steps"] == 2000
+    assert (tmp_path / "policy.pt").exists() and lines
+    run = load_run(tmp_path)  # a3c-report reads it as it reads a CLI run
+    assert run.config["train.seed"] == 3 and run.final == summary["mean_return_last_100"]

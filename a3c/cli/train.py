@@ -11,7 +11,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.plugins import Plugins
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from a3c import CONF_DIR
 from a3c.cli.hooks import clear_failure, record_failure
@@ -98,7 +98,6 @@ def train_job(cfg: DictConfig, run_dir: Path) -> float | None:
             config = resumed
     except (CheckpointError, ConfigError) as err:
         raise JobFailed(str(err), exit_code=2) from None
-    OmegaConf.save(OmegaConf.structured(config), run_dir / "config.yaml")
     log.info("%s on %s, %s, seed %d, %d steps; overrides: %s", config.algo.name, config.env.id, _workers(config),
              config.train.seed, config.train.total_steps, " ".join(HydraConfig.get().overrides.task) or "none")
     if config.train.resume:

@@ -73,7 +73,7 @@ def _watch(workers: list, queue, state: Run) -> str:
         if dead:
             _consume(queue, state.recorder, timeout=1.0)  # its own error message is likely on the way
             raise RunFailed(f"{dead[0].name} died with exit code {dead[0].exitcode}")
-        if (reason := state.stop_reason()) is not None:
+        if (reason := state.between_updates()) is not None:
             return reason
         if all(w.exitcode == 0 for w in workers if w.name != "evaluator"):
             return "workers finished"

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import torch
+from omegaconf import OmegaConf
 
 from a3c.agent.networks import build_model
 from a3c.config.schema import Config
@@ -103,20 +104,30 @@ class Run:
         if self.evaluator.due(step):
             self.recorder.record_eval(step, self.evaluator.evaluate(self.model, self.normalizer_state(), step))
 
-    def stop_reason(self) -> str | None:
-        """Why to stop now, or None; saves a checkpoint when one is due."""
-        if (failure := self.recorder.failure()) is not None:
-            raise RunFailed(failure)
+    def save_if_due(self) -> None:
+        """A checkpoint every train.checkpoint_every_steps env steps."""
         if self.next_checkpoint is not None and self.recorder.global_step >= self.next_checkpoint:
             self.save()
             every = self.cfg.train.checkpoint_every_steps
             self.next_checkpoint = (self.recorder.global_step // every + 1) * every  # one save per crossing
+
+    def stop_reason(self) -> str | None:
+        """Why to stop now, or None; raises RunFailed if the run cannot go on."""
+        if (failure := self.recorder.failure()) is not None:
+            raise RunFailed(failure)
         return INTERRUPTED if self.stop.requested else self.recorder.should_stop()
+
+    def between_updates(self) -> str | None:
+        """What the loops do between updates: save a checkpoint when due, then say whether to stop."""
+        self.save_if_due()
+        return self.stop_reason()
 
 
 def run(cfg: Config, run_dir: Path) -> dict:
-    """Train until solved or out of budget; write metrics.jsonl, summary.json, checkpoint.pt, policy.pt."""
+    """Train until solved or out of budget; write config.yaml, metrics.jsonl, summary.json,
+    checkpoint.pt and policy.pt: the same run directory from the CLI or from code."""
     run_dir.mkdir(parents=True, exist_ok=True)
+    OmegaConf.save(OmegaConf.structured(cfg), run_dir / "config.yaml")
     state = Run(cfg, run_dir)
     stop_reason, exit_code = "error", 1
     try:
@@ -188,7 +199,7 @@ def _run_in_process(state: Run) -> str:
     if len(state.resumed.get("learners", [])) == len(state.learners):
         ckpt.restore_learners(state.learners, state.resumed["learners"])
     global_step = state.recorder.global_step
-    while (reason := state.stop_reason()) is None:
+    while (reason := state.between_updates()) is None:
         for learner in state.learners:
             result = learner.update(global_step)
             global_step += result.n_transitions
