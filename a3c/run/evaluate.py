@@ -7,7 +7,6 @@ seeds; observations are normalized with the statistics the policy was trained wi
 from __future__ import annotations
 
 import copy
-import traceback
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,7 @@ from a3c.agent.networks import ActorCriticBase, reset_state
 from a3c.config.schema import EVAL_SEED_BASE, Config, EnvConfig
 from a3c.envs import EnvBatch, make_env_batch
 from a3c.envs.normalize import Normalizer, make_normalizer
+from a3c.run.messages import Evaluation, failures_reported
 from a3c.run.policy_file import BEST_POLICY_NAME, save_policy
 from a3c.run.processes import become_child_of
 from a3c.run.recorder import EVAL_MEAN_RETURN, EVAL_STD_RETURN
@@ -130,9 +130,9 @@ class PeriodicEvaluator:
 def evaluator_process(main_pid: int, cfg: Config, run_dir: Path, global_model, normalizer, step_counter,
                       stop_event, queue, best_mean: float | None) -> None:
     """Hogwild: evaluates a snapshot of the shared model whenever the step counter passes the
-    next evaluation; sends ("eval", step, metrics) to the parent, errors as a worker does."""
+    next evaluation; sends an Evaluation to the parent, errors as a worker does."""
     become_child_of(main_pid)
-    try:
+    with failures_reported(queue, "evaluator"):
         snapshot = copy.deepcopy(global_model)  # private memory: the workers write the shared one
         evaluator = PeriodicEvaluator(cfg, run_dir, step_counter.value, best_mean)
         while True:
@@ -141,9 +141,6 @@ def evaluator_process(main_pid: int, cfg: Config, run_dir: Path, global_model, n
             if evaluator.due(step):  # at stop too: a short run may end before this process is up
                 snapshot.load_state_dict(global_model.state_dict())
                 stats = normalizer.state_dict() if normalizer is not None else None
-                queue.put(("eval", step, evaluator.evaluate(snapshot, stats, step)))
+                queue.put(Evaluation(step, evaluator.evaluate(snapshot, stats, step)))
             if stopping:
                 break
-    except BaseException as err:  # noqa: BLE001 - the parent must hear about every death
-        queue.put(("error", "evaluator", f"{type(err).__name__}: {err}", traceback.format_exc()))
-        raise SystemExit(1) from err

@@ -13,6 +13,7 @@ import torch.multiprocessing as mp
 from a3c.run import startup
 from a3c.run.evaluate import evaluator_process
 from a3c.run.hogwild_worker import hogwild_worker
+from a3c.run.messages import Evaluation, ProcessFailed
 from a3c.run.processes import start_worker_server, worker_context
 from a3c.run.recorder import RunRecorder
 from a3c.run.stopping import RunFailed
@@ -84,14 +85,13 @@ def _consume(queue, recorder: RunRecorder, timeout: float) -> None:
     try:
         message = queue.get(timeout=timeout)
         while True:
-            if isinstance(message, tuple) and message[0] == "error":
-                _, name, error, trace = message
-                print(trace, file=sys.stderr)
-                raise RunFailed(f"{name} failed: {error}")
-            if isinstance(message, tuple) and message[0] == "eval":
-                recorder.record_eval(*message[1:])
+            if isinstance(message, ProcessFailed):
+                print(message.trace, file=sys.stderr)
+                raise RunFailed(f"{message.process} failed: {message.error}")
+            if isinstance(message, Evaluation):
+                recorder.record_eval(message.global_step, message.values)
             else:
-                recorder.record(message)
+                recorder.record(message)  # a Report
             message = queue.get_nowait()
     except queue_module.Empty:
         pass

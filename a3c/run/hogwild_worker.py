@@ -1,14 +1,12 @@
 """The entry point of one Hogwild process: Learner updates on the shared model until told to stop."""
 from __future__ import annotations
 
-import traceback
-
 import torch
 
 from a3c.config.schema import Config
 from a3c.learn.learner import Learner
 from a3c.learn.shared_optim import make_optimizer
-from a3c.run.messages import Report
+from a3c.run.messages import Report, failures_reported
 from a3c.run.processes import become_child_of
 
 
@@ -17,7 +15,7 @@ def hogwild_worker(main_pid: int, index: int, cfg: Config, global_model, shared_
     """Entry point of one Hogwild process; anything it raises goes up the queue, then exits 1."""
     become_child_of(main_pid)
     torch.manual_seed(cfg.train.seed * 10_000 + index)
-    try:
+    with failures_reported(queue, f"worker-{index}"):
         optimizer = make_optimizer(global_model.parameters(), cfg.algo)
         optimizer.attach(shared_optim_state)
         learner = Learner(cfg, index, global_model, optimizer, cfg.workers.envs_per_worker, local_copy=True,
@@ -37,6 +35,3 @@ def hogwild_worker(main_pid: int, index: int, cfg: Config, global_model, shared_
         if report.updates or report.bad_updates or report.episodes:
             queue.put(report)  # the steps since the last report count too, in the summary and on resume
         learner.close()
-    except BaseException as err:  # noqa: BLE001 - the parent must hear about every death
-        queue.put(("error", f"worker-{index}", f"{type(err).__name__}: {err}", traceback.format_exc()))
-        raise SystemExit(1) from err

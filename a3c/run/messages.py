@@ -1,6 +1,10 @@
-"""What a worker tells the parent: a Report every few updates (never per step: queues are slow)."""
+"""What the worker and evaluator processes tell the parent, the only three kinds of message on
+the queue: a Report every few updates (never per step: queues are slow), an Evaluation, and
+ProcessFailed when a process dies."""
 from __future__ import annotations
 
+import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from a3c.learn.learner import UpdateResult
@@ -44,3 +48,29 @@ class Report:
 
     def loss_means(self) -> dict:
         return {name: total / max(self.updates, 1) for name, total in self.loss_sums.items()}
+
+
+@dataclass
+class Evaluation:
+    """One periodic evaluation of the shared model, played at global_step."""
+
+    global_step: int
+    values: dict  # eval/mean_return, eval/std_return
+
+
+@dataclass
+class ProcessFailed:
+    process: str  # worker-<i> or evaluator
+    error: str  # one line: the exception's type and message
+    trace: str
+
+
+@contextmanager
+def failures_reported(queue, process: str):
+    """The body of a child process: whatever it raises goes up the queue, then the process
+    exits 1; the parent must hear about every death."""
+    try:
+        yield
+    except BaseException as err:  # noqa: BLE001
+        queue.put(ProcessFailed(process, f"{type(err).__name__}: {err}", traceback.format_exc()))
+        raise SystemExit(1) from err
