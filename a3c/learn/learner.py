@@ -5,6 +5,7 @@ Hogwild process (a3c/run/hogwild_worker.py); only where it runs and how steps ar
 """
 from __future__ import annotations
 
+import pickle
 import time
 from dataclasses import dataclass
 
@@ -101,6 +102,25 @@ class Learner:
             for local, shared in self._tensors_to_sync:
                 local.copy_(shared)
         return self.local_model
+
+    def state_dict(self) -> bytes | None:
+        """The envs mid-episode and any carried action, pickled, for a checkpoint; None where the
+        envs cannot be pickled (e.g. Box2D, or a custom env holding a handle): they restart on resume."""
+        if not self.envs.picklable:
+            return None
+        try:
+            return pickle.dumps((self.envs, self.collector.pending_actions))
+        except Exception:  # noqa: BLE001 - whatever an env holds that pickle refuses
+            return None
+
+    def load_state_dict(self, state: bytes | None) -> None:
+        if state is None:
+            return
+        normalizer = self.envs.normalizer  # the run's (maybe shared) statistics, not the pickled copy
+        self.envs.close()
+        self.envs, self.collector.pending_actions = pickle.loads(state)
+        self.envs.normalizer = normalizer
+        self.collector.envs = self.envs
 
     def close(self) -> None:
         self.envs.close()

@@ -81,26 +81,10 @@ def restore_rng_states(states: dict) -> None:
 
 
 def learner_states(learners: list) -> list[bytes | None]:
-    """The environments mid-episode and any carried action: serial runs resume bit for bit.
-    An environment that cannot be pickled is left out (None): it restarts on resume."""
-    states = []
-    for learner in learners:
-        if not learner.envs.picklable:
-            states.append(None)
-            continue
-        try:
-            states.append(pickle.dumps((learner.envs, learner.collector.pending_actions)))
-        except Exception:  # noqa: BLE001 - e.g. a custom env holding a lambda or a handle
-            states.append(None)
-    return states
+    """Each learner's own state (Learner.state_dict): serial runs resume bit for bit."""
+    return [learner.state_dict() for learner in learners]
 
 
 def restore_learners(learners: list, states: list) -> None:
     for learner, state in zip(learners, states):
-        if state is None:
-            continue
-        normalizer = learner.envs.normalizer  # the run's (maybe shared) statistics, not a copy
-        learner.envs.close()
-        learner.envs, learner.collector.pending_actions = pickle.loads(state)
-        learner.envs.normalizer = normalizer
-        learner.collector.envs = learner.envs
+        learner.load_state_dict(state)
