@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pickle
 import random
 from dataclasses import asdict
 from pathlib import Path
