@@ -105,6 +105,16 @@ def test_a_directory_without_a_policy_is_refused(tmp_path):
     assert_one_line_error(run_eval(str(tmp_path / "missing"), cwd=tmp_path), "no such run directory")
 
 
+@pytest.mark.parametrize("args", [["missing"], ["missing", "eval.episodes=0"], [".", "eval.episods=3"]])
+def test_a_missing_path_or_bad_option_is_refused_before_torch_loads(tmp_path, args):
+    # What makes the refusal come within a second: torch's import alone takes longer.
+    probe = ("import sys\nfrom a3c.cli.eval import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit as stop:\n"
+             "    print('exit', stop.code, 'torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe, *args], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "exit 2 False", result.stdout + result.stderr
+    assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
 def test_a_damaged_policy_file_is_refused(pendulum_run, tmp_path):
     damaged = tmp_path / "policy.pt"
     damaged.write_bytes((pendulum_run / "policy.pt").read_bytes()[:2000])  # cut short mid-write

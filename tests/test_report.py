@@ -256,3 +256,12 @@ def test_the_scatter_keeps_runs_at_zero_on_a_symmetric_log_axis(sweep, tmp_path,
     assert axes.get_xscale() == "symlog"
     drawn = sum(len(collection.get_offsets()) for collection in axes.collections)
     assert drawn == len(FINALS) + 2  # every run, the eight at entropy 0 too
+
+
+def test_a_directory_with_a_summary_but_no_config_is_left_out_with_a_warning(tmp_path, capsys):
+    write_run(tmp_path / "runs" / "a", 0.0, 0, final=10.0)
+    write_run(tmp_path / "runs" / "b", 0.0, 1, final=20.0)
+    (tmp_path / "runs" / "b" / "config.yaml").unlink()
+    table = build_report([tmp_path / "runs"], tmp_path / "out")[0]
+    assert "| all runs | 1 | 10.0 |" in table  # run a alone
+    assert "left out 1 directory with a summary.json but no config.yaml or metrics.jsonl" in capsys.readouterr().err

@@ -21,8 +21,6 @@ from omegaconf.errors import OmegaConfBaseException
 
 from a3c.config.rules import ConfigError, validate_eval
 from a3c.config.schema import Config, EvalConfig
-from a3c.run.checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint
-from a3c.run.policy_file import POLICY_NAME, PolicyFileError, load_policy
 
 EVAL_NAME = "eval.json"  # the latest evaluation only
 EVALS_NAME = "evals.jsonl"  # one line per evaluation ever made: a3c-report picks from these
@@ -38,15 +36,22 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         sys.exit(evaluate_path(Path(args.path), args.overrides))
-    except (ConfigError, PolicyFileError) as err:
+    except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
 
 
 def evaluate_path(path: Path, overrides: list[str]) -> int:
     options, env_overrides = parse_overrides(overrides)
-    policy_path = locate_policy(path, options.trust_checkpoint)
-    payload = read_policy(policy_path, options.trust_checkpoint)
+    if not path.exists():  # refused before torch loads, as a bad option is: within a second
+        raise ConfigError(f"{str(path)!r} is not allowed: no such run directory or policy file")
+    from a3c.run.policy_file import PolicyFileError
+
+    try:
+        policy_path = locate_policy(path, options.trust_checkpoint)
+        payload = read_policy(policy_path, options.trust_checkpoint)
+    except PolicyFileError as err:
+        raise ConfigError(str(err)) from None
     cfg = trained_config(payload["config"], env_overrides)
 
     import torch
@@ -105,6 +110,9 @@ def parse_overrides(overrides: list[str]) -> tuple[EvalConfig, list[str]]:
 
 
 def locate_policy(path: Path, trust_checkpoint: bool) -> Path:
+    from a3c.run.checkpoint import CHECKPOINT_NAME
+    from a3c.run.policy_file import POLICY_NAME, PolicyFileError
+
     if path.is_file():
         return path
     if not path.is_dir():
@@ -120,6 +128,9 @@ def locate_policy(path: Path, trust_checkpoint: bool) -> Path:
 
 
 def read_policy(path: Path, trust_checkpoint: bool) -> dict:
+    from a3c.run.checkpoint import CheckpointError, load_checkpoint
+    from a3c.run.policy_file import PolicyFileError, load_policy
+
     try:
         return load_policy(path)
     except PolicyFileError:

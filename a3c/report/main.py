@@ -92,6 +92,9 @@ class Setting:
     values: dict = field(default_factory=dict)  # what the label says: {"algo.lr": "0.001", "env": "acrobot"}
 
 
+RUN_FILES = ("summary.json", "config.yaml", "metrics.jsonl")  # what a run directory needs to be read
+
+
 def find_run_dirs(paths: list[Path]) -> list[Path]:
     found = []
     for path in paths:
@@ -277,6 +280,11 @@ def build_report(paths: list[Path], out_dir: Path, fmt: str = "markdown", title:
     from a3c.report import curves, tables
 
     run_dirs = find_run_dirs(paths)
+    incomplete = [d for d in run_dirs if not all((d / name).is_file() for name in RUN_FILES)]
+    if incomplete:  # e.g. a run made in code before run() wrote config.yaml
+        print(f"warning: left out {len(incomplete)} director{'y' if len(incomplete) == 1 else 'ies'} with a "
+              f"summary.json but no {' or '.join(RUN_FILES[1:])}, e.g. {incomplete[0]}", file=sys.stderr)
+        run_dirs = [d for d in run_dirs if d not in incomplete]
     if not run_dirs:
         raise SystemExit(f"error: no run directories (with summary.json) under {', '.join(map(str, paths))}")
     runs = [load_run(run_dir, metric) for run_dir in run_dirs]
