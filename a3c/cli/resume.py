@@ -10,7 +10,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
 from a3c.config.schema import Config, flatten
-from a3c.run.checkpoint import RESUMABLE_CHANGES, CheckpointError, load_checkpoint, resume_source
+from a3c.run.checkpoint import CheckpointError, load_checkpoint, refused_changes, resume_source, saved_settings
 
 
 def resumed_config(composed: Config, overrides: list[str], run_dir: Path) -> Config:
@@ -20,10 +20,9 @@ def resumed_config(composed: Config, overrides: list[str], run_dir: Path) -> Con
         return composed  # a requeued job's own checkpoint comes with the same command line
     path = resume_source(composed, run_dir)
     now = flatten(asdict(composed))
-    # A key added since the checkpoint was written held its schema default there.
-    saved = {**flatten(asdict(Config())), **flatten(load_checkpoint(path)["config"])}
+    saved = saved_settings(load_checkpoint(path)["config"])
     named = named_keys(overrides, now)
-    refused = [key for key in named if saved.get(key) != now[key] and not key.startswith(RESUMABLE_CHANGES)]
+    refused = refused_changes(saved, now, named)
     if refused:
         raise CheckpointError(_refusal(path, refused, saved, now))
     merged = {key: now[key] if key in named else saved.get(key, now[key]) for key in now}

@@ -59,14 +59,24 @@ def resume_source(cfg: Config, run_dir: Path) -> Path | None:
     return own if own.is_file() else None
 
 
+def saved_settings(saved: dict) -> dict:
+    """A checkpoint's config, flat; a key added since it was written held its schema default there."""
+    return {**flatten(asdict(Config())), **flatten(saved)}
+
+
+def refused_changes(before: dict, now: dict, keys=None) -> list[str]:
+    """The keys (of `keys`, default all) whose change would make resuming another experiment:
+    any but RESUMABLE_CHANGES. before and now are flat configs."""
+    keys = sorted(before.keys() | now.keys()) if keys is None else keys
+    return [key for key in keys if not key.startswith(RESUMABLE_CHANGES) and before.get(key) != now.get(key)]
+
+
 def check_same_experiment(saved: dict, cfg: Config, path: Path) -> None:
-    # A key added since the checkpoint was written held its schema default there.
-    before, now = {**flatten(asdict(Config())), **flatten(saved)}, flatten(asdict(cfg))
-    for key in sorted(before.keys() | now.keys()):
-        if not key.startswith(RESUMABLE_CHANGES) and before.get(key) != now.get(key):
-            raise CheckpointError(
-                f"train.resume={str(path)!r} was trained with {key}={before.get(key)!r}, this run has "
-                f"{key}={now.get(key)!r}; only budgets and logging may change on resume")
+    before, now = saved_settings(saved), flatten(asdict(cfg))
+    for key in refused_changes(before, now)[:1]:
+        raise CheckpointError(
+            f"train.resume={str(path)!r} was trained with {key}={before.get(key)!r}, this run has "
+            f"{key}={now.get(key)!r}; only budgets and logging may change on resume")
 
 
 def rng_states() -> dict:
