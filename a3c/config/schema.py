@@ -25,6 +25,12 @@ PREPROCESSING = ("auto", "none", "atari")
 ENV_BACKENDS = ("gymnasium", "envpool")  # envpool: ALE games only (a3c/envs/envpool.py)
 OBJECTIVES = ("last_100", "auc")  # what a job returns to a sweeper (a3c/cli/train.py, objective)
 EVAL_SEED_BASE = 1_000_000
+SEEDS_PER_RUN = 10_000  # seeds train.seed * SEEDS_PER_RUN + i are one run's: its workers, envs, evaluations
+
+
+def first_seed(train_seed: int) -> int:
+    """The first of the seeds a run with this train.seed draws from (workers, envs, evaluations)."""
+    return train_seed * SEEDS_PER_RUN
 # Keys (or key prefixes) that say how a run is watched, never what it learns: two runs that
 # differ only in these are the same experiment (checkpoint.py's resume check, search.py's study check).
 BOOKKEEPING_KEYS = ("train.progress", "train.log_every_updates", "train.checkpoint_every_steps", "train.resume",
@@ -140,7 +146,7 @@ class EvalConfig:
 
     episodes: int = 10
     greedy: bool = True  # argmax (or the Gaussian's mean) action; false samples from the policy
-    # Episode i plays in a fresh env seeded seed + i, apart from training's seeds (train.seed * 10_000 + ...)
+    # Episode i plays in a fresh env seeded seed + i, apart from training's seeds (first_seed(train.seed) + ...)
     seed: int = EVAL_SEED_BASE
     video: bool = False  # film every episode to <policy's directory>/videos/seed-<env seed>-episode-0.mp4
     # Also read a resume checkpoint (checkpoint.pt) as a policy: it is a pickle, so loading it

@@ -13,7 +13,7 @@ import torch
 
 from a3c.agent.networks import ActorCriticBase, build_model
 from a3c.agent.probes import inactive_unit_fraction
-from a3c.config.schema import Config
+from a3c.config.schema import Config, first_seed
 from a3c.envs import make_env_batch
 from a3c.envs.normalize import Normalizer
 from a3c.learn.losses import LossTerms, actor_critic_loss
@@ -22,7 +22,7 @@ from a3c.learn.rollout import RolloutCollector
 
 def env_seeds(cfg: Config, worker_index: int, n_envs: int) -> list[int]:
     """Distinct, reproducible seeds: env j of worker i gets the same seed in every mode."""
-    first = cfg.train.seed * 10_000 + worker_index * n_envs
+    first = first_seed(cfg.train.seed) + worker_index * n_envs
     return list(range(first, first + n_envs))
 
 

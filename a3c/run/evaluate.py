@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from a3c.agent.networks import ActorCriticBase, reset_state
-from a3c.config.schema import EVAL_SEED_BASE, Config, EnvConfig
+from a3c.config.schema import EVAL_SEED_BASE, Config, EnvConfig, first_seed
 from a3c.envs import EnvBatch, make_env_batch
 from a3c.envs.normalize import Normalizer, make_normalizer
 from a3c.run.messages import Evaluation, failures_reported
@@ -119,7 +119,7 @@ class PeriodicEvaluator:
         self.next_at = (index + 1) * self.every
         # Fresh seeds each time (evaluations along a run do not replay the same starts), the
         # same ones after a resume.
-        seed = EVAL_SEED_BASE + self.cfg.train.seed * 10_000 + index * self.cfg.train.eval_episodes
+        seed = EVAL_SEED_BASE + first_seed(self.cfg.train.seed) + index * self.cfg.train.eval_episodes
         stats = summarize(play_episodes(model, self.cfg, normalizer_state, self.cfg.train.eval_episodes, True, seed))
         if self.best_mean is None or stats["mean_return"] > self.best_mean:
             self.best_mean = stats["mean_return"]

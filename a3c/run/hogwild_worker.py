@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from a3c.config.schema import Config
+from a3c.config.schema import Config, first_seed
 from a3c.learn.learner import Learner
 from a3c.learn.shared_optim import make_optimizer
 from a3c.run.messages import Report, failures_reported
@@ -14,7 +14,7 @@ def hogwild_worker(main_pid: int, index: int, cfg: Config, global_model, shared_
                    step_counter, stop_event, queue) -> None:
     """Entry point of one Hogwild process; anything it raises goes up the queue, then exits 1."""
     become_child_of(main_pid)
-    torch.manual_seed(cfg.train.seed * 10_000 + index)
+    torch.manual_seed(first_seed(cfg.train.seed) + index)
     with failures_reported(queue, f"worker-{index}"):
         optimizer = make_optimizer(global_model.parameters(), cfg.algo)
         optimizer.attach(shared_optim_state)
