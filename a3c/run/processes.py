@@ -17,7 +17,7 @@ import time
 from multiprocessing import forkserver, resource_tracker
 
 START_METHOD = "forkserver"
-PRELOAD = ["torch", "torch.multiprocessing", "a3c.run.hogwild_worker", "a3c.run.evaluate"]
+PRELOAD = ["torch", "torch.multiprocessing", "a3c.run.hogwild_worker", "a3c.run.evaluate", "a3c.run.fork_server_exit"]
 EXIT_ORPHANED = 3  # a child whose run's main process died
 
 
