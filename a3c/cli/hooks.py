@@ -27,7 +27,7 @@ from a3c.config.schema import BOOKKEEPING_KEYS, flatten
 
 FAILED_NAME = "failed.txt"
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
-OPTUNA_SWEEPER = "OptunaSweeper"  # hydra-optuna-sweeper's, and ours that resumes (a3c/cli/search.py)
+OPTUNA_SWEEPER = "ResumableOptunaSweeper"  # ours (hydra_plugins/a3c_search, a3c/cli/search.py)
 
 
 class Preflight(Callback):
