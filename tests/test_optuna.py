@@ -58,6 +58,9 @@ def test_a_search_writes_its_best_trial_and_running_it_again_continues_the_study
     assert [job.name for job in job_dirs(sweep)] == ["0", "1", "2", "3", "4"]
     assert {name: summary(sweep / name) for name in first_summaries} == first_summaries  # not run again
     assert len({t.params["algo.lr"] for t in trials}) == 5  # the seeded sampler did not start over
+    # The log names each trial by its number, in plain text when it goes to a file or pipe.
+    assert [line.split(":")[0] for line in again.stdout.splitlines() if line.startswith("trial ")] == ["trial 3", "trial 4"]
+    assert "\x1b[" not in first.stdout + first.stderr + again.stdout + again.stderr
     for trial in trials:
         assert trial.value == summary(sweep / str(trial.number))["mean_return_last_100"]
 

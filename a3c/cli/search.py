@@ -159,6 +159,10 @@ def launch(sweeper: Any, batch: list[Any], fixed: list[str]) -> list[Any]:
     consecutive when other searches share the study)."""
     overrides = [[f"{name}={value}" for name, value in trial.params.items()] + fixed
                  + [f"hydra.sweep.subdir={trial.number}"] for trial in batch]
+    # The joblib launcher numbers its lines within the batch (#0, #1): say which trial. Printed, not
+    # logged: a job's logging config takes over the root logger once the first job has run.
+    for trial in batch:
+        print(f"trial {trial.number}: " + " ".join(f"{name}={value}" for name, value in trial.params.items()), flush=True)
     return sweeper.launcher.launch(overrides, initial_job_idx=batch[0].number)
 
 
