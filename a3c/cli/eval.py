@@ -43,15 +43,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def evaluate_path(path: Path, overrides: list[str]) -> int:
     options, env_overrides = parse_overrides(overrides)
-    if not path.exists():  # refused before torch loads, as a bad option is: within a second
-        raise ConfigError(f"{str(path)!r} is not allowed: no such run directory or policy file")
-    from a3c.run.policy_file import PolicyFileError
-
-    try:
-        policy_path = locate_policy(path, options.trust_checkpoint)
-        payload = read_policy(policy_path, options.trust_checkpoint)
-    except PolicyFileError as err:
-        raise ConfigError(str(err)) from None
+    policy_path = locate_policy(path, options.trust_checkpoint)
+    payload = read_policy(policy_path, options.trust_checkpoint)
     cfg = trained_config(payload["config"], env_overrides)
 
     import torch
@@ -110,19 +103,19 @@ def parse_overrides(overrides: list[str]) -> tuple[EvalConfig, list[str]]:
 
 
 def locate_policy(path: Path, trust_checkpoint: bool) -> Path:
-    from a3c.run.checkpoint import CHECKPOINT_NAME
-    from a3c.run.policy_file import POLICY_NAME, PolicyFileError
-
     if path.is_file():
         return path
-    if not path.is_dir():
+    if not path.is_dir():  # refused before torch loads, as a bad option is: within a second
         raise ConfigError(f"{str(path)!r} is not allowed: no such run directory or policy file")
+    from a3c.run.checkpoint import CHECKPOINT_NAME
+    from a3c.run.policy_file import POLICY_NAME
+
     if (path / POLICY_NAME).is_file():
         return path / POLICY_NAME
     if (path / CHECKPOINT_NAME).is_file():
         if trust_checkpoint:
             return path / CHECKPOINT_NAME
-        raise PolicyFileError(f"{path} has a {CHECKPOINT_NAME} but no {POLICY_NAME} (a run older than policy files); "
+        raise ConfigError(f"{path} has a {CHECKPOINT_NAME} but no {POLICY_NAME} (a run older than policy files); "
                               f"eval.trust_checkpoint=true reads the checkpoint, running any code it holds: only for files you trust")
     raise ConfigError(f"{str(path)!r} is not allowed: it holds no {POLICY_NAME} (not a run directory?)")
 
@@ -133,13 +126,13 @@ def read_policy(path: Path, trust_checkpoint: bool) -> dict:
 
     try:
         return load_policy(path)
-    except PolicyFileError:
+    except PolicyFileError as err:
         if not trust_checkpoint:
-            raise
+            raise ConfigError(str(err)) from None
     try:
         state = load_checkpoint(path)
     except CheckpointError as err:
-        raise PolicyFileError(f"{path} is neither a policy file nor a checkpoint ({err})") from None
+        raise ConfigError(f"{path} is neither a policy file nor a checkpoint ({err})") from None
     return {"model": state["model"], "config": state["config"], "normalizer": state.get("normalizer"),
             "global_step": state["global_step"]}
 
