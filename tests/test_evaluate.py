@@ -212,7 +212,7 @@ def test_eval_video_films_each_episode_whole_and_adds_them_to_the_runs_wandb_run
 
 
 def test_every_evaluation_keeps_its_record_and_the_report_takes_the_final_policys_greedy_one(pendulum_run, tmp_path):
-    from a3c.report.main import load_run
+    from a3c.report.runs import load_run
 
     records = pendulum_run / "evals.jsonl"
     before = records.read_text().splitlines() if records.exists() else []

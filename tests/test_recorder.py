@@ -3,7 +3,7 @@ in: summary.json, the solved check and a3c-report's final return agree with the 
 import json
 
 from a3c.config.schema import Config, TrainConfig
-from a3c.report.main import load_run
+from a3c.report.runs import load_run
 from a3c.run.messages import Report
 from a3c.run.recorder import LatestEpisodes, RunRecorder
 from a3c.run.tracking import Tracker

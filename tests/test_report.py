@@ -11,7 +11,9 @@ import pytest
 import yaml
 from conftest import run_cli
 
-from a3c.report.main import build_report, find_run_dirs, group_settings, load_run, main, setting_row
+from a3c.report.main import build_report, main
+from a3c.report.runs import find_run_dirs, load_run
+from a3c.report.settings import group_settings, setting_row
 
 
 def write_run(path, entropy_coef, seed, final, solved_at=None, episodes=None, config_extra=None):

@@ -81,7 +81,7 @@ def test_the_closing_line_rounds_the_return_and_says_when_no_episode_finished():
 def test_a_run_made_in_code_writes_the_run_directory_the_cli_does(tmp_path):
     from conftest import make_config
 
-    from a3c.report.main import load_run
+    from a3c.report.runs import load_run
     from a3c.run import train
 
     cfg = make_config("workers=serial", "logger=off", "train.progress=false", "train.total_steps=2000", "train.seed=3")

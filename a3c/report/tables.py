@@ -18,7 +18,7 @@ COLUMNS = [
     ("SPS", "sps"),
 ]
 # Shown when a3c-eval has played the final policy of some runs greedily, with their own env
-# settings (report/main.py, final_policy_evaluation); the header says how many episodes.
+# settings (report/runs.py, final_policy_evaluation); the header says how many episodes.
 EVAL_COLUMN = ("final policy, a3c-eval greedy{episodes}, mean [95% CI]", FINAL_EVAL)
 # Decimals of each rounded value; the rest of the numbers get DEFAULT_DIGITS.
 DIGITS = {"sps": 0, "median_steps_to_target": 0}

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from a3c.report.curves import running_mean_at  # noqa: E402
-from a3c.report.main import load_run  # noqa: E402
+from a3c.report.runs import load_run  # noqa: E402
 
 HERE = Path(__file__).parent
 LABELS = {
