@@ -9,7 +9,6 @@ directory (record_failure) and the launcher goes on with the rest.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 from collections import defaultdict
@@ -143,7 +142,8 @@ def check_search_space(config: DictConfig) -> None:
     space before the first trial, so that a value no run takes is one line, not a night of
     failed trials."""
     from a3c.cli.preflight import check_job
-    from a3c.cli.search import check_study_settings, search_space_bounds
+    from a3c.cli.search_space import search_space_bounds
+    from a3c.cli.search_study import check_study_settings
 
     params = config.hydra.sweeper.get("params") or {}
     arguments = [f"{key}={value}" for key, value in params.items()]
