@@ -10,29 +10,15 @@ body of its own. The collector carries it across rollouts and zeroes it where an
 """
 from __future__ import annotations
 
-import math
-
 import gymnasium as gym
 import torch
 from torch import nn
 
 from a3c.agent.gaussian_std import StateDependentNoise, head_and_actor
-from a3c.agent.torsos import atari_torso, init_linear, minatar_torso, mlp_torso
+from a3c.agent.torsos import atari_torso, init_linear, minatar_torso, mlp, mlp_torso
 from a3c.config.schema import Config, ModelConfig
 
 RecurrentState = tuple[torch.Tensor, ...] | None
-
-
-def _mlp(in_dim: int, hidden_sizes: list[int], out_dim: int, out_gain: float) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    for width in hidden_sizes:
-        layers += [nn.Linear(in_dim, width), nn.Tanh()]
-        in_dim = width
-    layers.append(nn.Linear(in_dim, out_dim))
-    for layer in layers[::2]:  # the last one twice: kept so that fixed seeds keep their weights
-        init_linear(layer, math.sqrt(2))
-    init_linear(layers[-1], out_gain)
-    return nn.Sequential(*layers)
 
 
 def _critic_outputs(critic: str, head) -> int:
@@ -94,9 +80,9 @@ class ActorCritic(ActorCriticBase):
         hidden = list(model_cfg.hidden_sizes)
         self.critic_kind = critic
         self.head, self.actor = head_and_actor(
-            action_space, model_cfg, lambda outputs: _mlp(obs_dim, hidden, outputs, out_gain=0.01))
+            action_space, model_cfg, lambda outputs: mlp(obs_dim, hidden, outputs, out_gain=0.01))
         outputs = _critic_outputs(critic, self.head)
-        self.critic = _mlp(obs_dim, hidden, outputs, out_gain=1.0) if outputs else None
+        self.critic = mlp(obs_dim, hidden, outputs, out_gain=1.0) if outputs else None
 
     def forward(self, obs: torch.Tensor, state: RecurrentState = None):
         critic_out = self.critic(obs) if self.critic is not None else None

@@ -46,10 +46,23 @@ def _conv_torso(convs: list[nn.Module], obs_shape: tuple[int, ...], fc_size: int
     return torso, fc_size
 
 
-def mlp_torso(obs_dim: int, hidden_sizes: list[int]) -> tuple[nn.Sequential, int]:
+def mlp(in_dim: int, hidden_sizes: list[int], out_dim: int = 0, out_gain: float = 1.0) -> nn.Sequential:
+    """Tanh layers of hidden_sizes, then a linear output of out_dim (none for 0) initialised
+    with out_gain. Every layer is made before any is initialised, so that a fixed seed gives the
+    default actor and critic the weights it always gave them."""
     layers: list[nn.Module] = []
     for width in hidden_sizes:
-        layers += [nn.Linear(obs_dim, width), nn.Tanh()]
-        init_linear(layers[-2], math.sqrt(2))
-        obs_dim = width
-    return nn.Sequential(*layers), obs_dim
+        layers += [nn.Linear(in_dim, width), nn.Tanh()]
+        in_dim = width
+    if out_dim:
+        layers.append(nn.Linear(in_dim, out_dim))
+    for layer in layers:
+        if isinstance(layer, nn.Linear):
+            init_linear(layer, math.sqrt(2))
+    if out_dim:
+        init_linear(layers[-1], out_gain)  # drawn once more: the weights fixed seeds always had
+    return nn.Sequential(*layers)
+
+
+def mlp_torso(obs_dim: int, hidden_sizes: list[int]) -> tuple[nn.Sequential, int]:
+    return mlp(obs_dim, hidden_sizes), (hidden_sizes[-1] if hidden_sizes else obs_dim)
