@@ -88,12 +88,3 @@ def restore_rng_states(states: dict) -> None:
     np.random.set_state(states["numpy"])
     random.setstate(states["python"])
 
-
-def learner_states(learners: list) -> list[bytes | None]:
-    """Each learner's own state (Learner.state_dict): serial runs resume bit for bit."""
-    return [learner.state_dict() for learner in learners]
-
-
-def restore_learners(learners: list, states: list) -> None:
-    for learner, state in zip(learners, states):
-        learner.load_state_dict(state)

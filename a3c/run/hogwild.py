@@ -6,75 +6,71 @@ import os
 import queue as queue_module
 import sys
 import time
-from typing import TYPE_CHECKING
-
 import torch.multiprocessing as mp
 
 from a3c.run import startup
 from a3c.run.evaluate import evaluator_process
 from a3c.run.hogwild_worker import hogwild_worker
+from a3c.run.loop_context import LoopContext
 from a3c.run.messages import Evaluation, ProcessFailed
 from a3c.run.processes import start_worker_server, worker_context
 from a3c.run.recorder import RunRecorder
 from a3c.run.stopping import RunFailed
 
-if TYPE_CHECKING:
-    from a3c.run.train import Run
-
 # How long stopped workers get to finish their update and flush the queue before termination.
 JOIN_SECONDS = 10.0
 
 
-def run_hogwild(state: Run) -> str:
-    """Start the workers on the shared model, record what they send until a stop condition,
-    then stop them; returns why the run stopped."""
+def run_hogwild(ctx: LoopContext, eval_best: float | None) -> str:
+    """Start the workers on the shared model (and the evaluator, which keeps its best greedy
+    score so far, eval_best), record what they send until a stop condition, then stop them;
+    returns why the run stopped."""
     if mp.get_start_method(allow_none=True) not in (None, "spawn", "fork", "forkserver"):
         # Inside a joblib launcher job the default is loky's own method, which a child is told
         # to restore and cannot; it only needs a standard name.
         mp.set_start_method("spawn", force=True)
     start_worker_server()  # already running when Preflight started it (a3c/cli/hooks.py)
-    ctx = worker_context()
-    state.model.share_memory()
-    shared_optim_state = state.optimizer.share_memory()
-    normalizer = state.normalizer.share_memory_() if state.normalizer is not None else None
-    step_counter, stop_event, queue = ctx.Value("q", state.recorder.global_step), ctx.Event(), ctx.Queue()
+    mp_ctx = worker_context()
+    ctx.model.share_memory()
+    shared_optim_state = ctx.optimizer.share_memory()
+    normalizer = ctx.normalizer.share_memory_() if ctx.normalizer is not None else None
+    step_counter, stop_event, queue = mp_ctx.Value("q", ctx.recorder.global_step), mp_ctx.Event(), mp_ctx.Queue()
     workers = [
-        ctx.Process(
+        mp_ctx.Process(
             target=hogwild_worker,
-            args=(os.getpid(), i, state.cfg, state.model, shared_optim_state, normalizer, step_counter, stop_event, queue),
+            args=(os.getpid(), i, ctx.cfg, ctx.model, shared_optim_state, normalizer, step_counter, stop_event, queue),
             name=f"worker-{i}",
             daemon=True,
         )
-        for i in range(state.cfg.workers.count)
+        for i in range(ctx.cfg.workers.count)
     ]
-    if state.cfg.train.eval_every_steps:
+    if ctx.cfg.train.eval_every_steps:
         # A process of its own: playing episodes neither stalls a worker nor the parent's
         # draining of the queue. It reads the shared model, as the workers do.
-        workers.append(ctx.Process(
+        workers.append(mp_ctx.Process(
             target=evaluator_process,
-            args=(os.getpid(), state.cfg, state.run_dir, state.model, normalizer, step_counter, stop_event, queue,
-                  state.evaluator.best_mean),
+            args=(os.getpid(), ctx.cfg, ctx.run_dir, ctx.model, normalizer, step_counter, stop_event, queue, eval_best),
             name="evaluator", daemon=True,
         ))
     for worker in workers:
         worker.start()
     startup.mark("workers_started")
     try:
-        return _watch(workers, queue, state)
+        return _watch(workers, queue, ctx)
     finally:
         stop_event.set()
-        _drain_and_join(workers, queue, state.recorder)
+        _drain_and_join(workers, queue, ctx.recorder)
 
 
-def _watch(workers: list, queue, state: Run) -> str:
+def _watch(workers: list, queue, ctx: LoopContext) -> str:
     """Record what the workers send until a stop condition; a dead worker ends the run."""
     while True:
-        _consume(queue, state.recorder, timeout=0.2)
+        _consume(queue, ctx.recorder, timeout=0.2)
         dead = [w for w in workers if w.exitcode not in (None, 0)]
         if dead:
-            _consume(queue, state.recorder, timeout=1.0)  # its own error message is likely on the way
+            _consume(queue, ctx.recorder, timeout=1.0)  # its own error message is likely on the way
             raise RunFailed(f"{dead[0].name} died with exit code {dead[0].exitcode}")
-        if (reason := state.between_updates()) is not None:
+        if (reason := ctx.between_updates()) is not None:
             return reason
         if all(w.exitcode == 0 for w in workers if w.name != "evaluator"):
             return "workers finished"

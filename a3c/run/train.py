@@ -14,13 +14,13 @@ from a3c.agent.networks import build_model
 from a3c.config.schema import Config
 from a3c.envs import env_spaces
 from a3c.envs.normalize import make_normalizer
-from a3c.learn.learner import Learner
 from a3c.learn.shared_optim import make_optimizer
 from a3c.run import checkpoint as ckpt
 from a3c.run import startup
 from a3c.run.evaluate import PeriodicEvaluator
 from a3c.run.hogwild import run_hogwild
-from a3c.run.messages import Report
+from a3c.run.in_process import make_learners, run_in_process
+from a3c.run.loop_context import LoopContext
 from a3c.run.policy_file import POLICY_NAME, save_policy
 from a3c.run.recorder import RunRecorder
 from a3c.run.stopping import RunFailed, StopRequest
@@ -51,9 +51,11 @@ class Run:
         best = self.recorder.eval_best
         self.evaluator = PeriodicEvaluator(cfg, run_dir, self.recorder.global_step, best and best["mean_return"])
         self.stop = StopRequest()
-        self.learners: list[Learner] = []  # in-process modes only
         every = cfg.train.checkpoint_every_steps
         self.next_checkpoint = (self.recorder.global_step // every + 1) * every if every else None
+        # In-process modes only: Hogwild's learners live in their worker processes.
+        self.learners = [] if cfg.workers.mode == "hogwild" else make_learners(
+            cfg, self.model, self.optimizer, self.normalizer, self.resumed.get("learners", []))
 
     def _load_resume_state(self) -> dict:
         """Checks everything (readable, same experiment) before any worker starts."""
@@ -86,7 +88,7 @@ class Run:
         ckpt.save_atomically(self.run_dir / ckpt.CHECKPOINT_NAME, {
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
             "global_step": self.recorder.global_step, "recorder": self.recorder.state(),
-            "rng": ckpt.rng_states(), "learners": ckpt.learner_states(self.learners),
+            "rng": ckpt.rng_states(), "learners": [learner.state_dict() for learner in self.learners],
             "normalizer": self.normalizer_state(), "wandb_run_id": self.tracker.run_id, "config": asdict(self.cfg),
         })
 
@@ -99,7 +101,7 @@ class Run:
         return self.normalizer.state_dict() if self.normalizer is not None else None
 
     def evaluate_if_due(self) -> None:
-        """In-process modes: nothing else writes the model while it plays."""
+        """In-process modes (Hogwild's evaluator is a process of its own)."""
         step = self.recorder.global_step
         if self.evaluator.due(step):
             self.recorder.record_eval(step, self.evaluator.evaluate(self.model, self.normalizer_state(), step))
@@ -122,6 +124,14 @@ class Run:
         self.save_if_due()
         return self.stop_reason()
 
+    def train(self) -> str:
+        """Run the loop of the chosen mode on this run's parts; returns why it stopped."""
+        ctx = LoopContext(self.cfg, self.run_dir, self.model, self.optimizer, self.normalizer, self.recorder,
+                          self.between_updates)
+        if self.cfg.workers.mode == "hogwild":
+            return run_hogwild(ctx, self.evaluator.best_mean)
+        return run_in_process(ctx, self.learners, self.evaluate_if_due)
+
 
 def run(cfg: Config, run_dir: Path) -> dict:
     """Train until solved or out of budget; write config.yaml, metrics.jsonl, summary.json,
@@ -132,7 +142,7 @@ def run(cfg: Config, run_dir: Path) -> dict:
     stop_reason, exit_code = "error", 1
     try:
         with state.stop:
-            stop_reason = (run_hogwild if cfg.workers.mode == "hogwild" else _run_in_process)(state)
+            stop_reason = state.train()
         exit_code = 0
     except KeyboardInterrupt:
         stop_reason = INTERRUPTED
@@ -187,24 +197,3 @@ def _build_global_parts(cfg: Config):
     normalizer = make_normalizer(cfg.env, observation_space.shape, cfg.algo.gamma)
     return model, normalizer
 
-
-def _run_in_process(state: Run) -> str:
-    """serial: the workers take turns; sync (A2C): all their envs feed one combined update."""
-    cfg, count, per_worker = state.cfg, state.cfg.workers.count, state.cfg.workers.envs_per_worker
-    if cfg.workers.mode == "sync":
-        state.learners = [Learner(cfg, 0, state.model, state.optimizer, count * per_worker, normalizer=state.normalizer)]
-    else:
-        state.learners = [Learner(cfg, i, state.model, state.optimizer, per_worker, normalizer=state.normalizer)
-                          for i in range(count)]
-    if len(state.resumed.get("learners", [])) == len(state.learners):
-        ckpt.restore_learners(state.learners, state.resumed["learners"])
-    global_step = state.recorder.global_step
-    while (reason := state.between_updates()) is None:
-        for learner in state.learners:
-            result = learner.update(global_step)
-            global_step += result.n_transitions
-            report = Report(learner.index, global_step)
-            report.add(global_step, result)
-            state.recorder.record(report)
-            state.evaluate_if_due()
-    return reason
