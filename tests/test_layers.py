@@ -18,3 +18,14 @@ def test_every_import_runs_down_the_layers():
 def test_every_module_of_the_package_sits_in_a_layer():
     top_level = {path.name for path in (REPO / "a3c").iterdir() if not path.name.startswith((".", "_"))}
     assert top_level == {"config", "envs", "agent", "learn", "run", "cli", "report", "stats.py"}
+
+
+def test_no_module_is_over_200_lines_without_saying_why():
+    """A long module is a sign of two responsibilities; one that is long for a reason says it
+    in its docstring ("Longer than 200 lines because ...")."""
+    long_unexplained = [
+        f"{path.relative_to(REPO)} ({len(text.splitlines())} lines)"
+        for path in sorted((REPO / "a3c").rglob("*.py"))
+        if len((text := path.read_text()).splitlines()) > 200 and "Longer than 200 lines because" not in text
+    ]
+    assert not long_unexplained, "split these, or say why in the docstring: " + ", ".join(long_unexplained)

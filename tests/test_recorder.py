@@ -5,7 +5,8 @@ import json
 from a3c.config.schema import Config, TrainConfig
 from a3c.report.runs import load_run
 from a3c.run.messages import Report
-from a3c.run.recorder import LatestEpisodes, RunRecorder
+from a3c.run.latest_episodes import LatestEpisodes
+from a3c.run.recorder import RunRecorder
 from a3c.run.tracking import Tracker
 
 

@@ -7,6 +7,9 @@ action space (the head comes from it: a3c/agent/distributions.py), and speaks on
 state is None for feed-forward networks and a tuple of (E, H) tensors for recurrent ones:
 (h, c) of the one LSTM, or (h, c) of the actor's then of the critic's when each head has a
 body of its own. The collector carries it across rollouts and zeroes it where an episode ends.
+
+Longer than 200 lines because the two networks and the body they share are read together:
+the interface above is theirs.
 """
 from __future__ import annotations
 

@@ -8,7 +8,6 @@ directory (record_failure) and the launcher goes on with the rest.
 """
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 from collections import defaultdict
@@ -21,10 +20,10 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from a3c.cli.sweep_summary import FAILED_NAME, finished_jobs, sweep_summary
 from a3c.config.rules import ConfigError, require
 from a3c.config.schema import BOOKKEEPING_KEYS, flatten
 
-FAILED_NAME = "failed.txt"
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 OPTUNA_SWEEPER = "ResumableOptunaSweeper"  # ours (hydra_plugins/a3c_search, a3c/cli/search.py)
 
@@ -86,41 +85,6 @@ class Preflight(Callback):
         print(sweep_summary(sweep_dir, self.jobs, self.finished_before, failed), file=sys.stderr)
         if failed:
             sys.exit(1)
-
-
-def finished_jobs(sweep_dir: Path) -> set[Path]:
-    """Job directories whose run ended (solved or out of budget) and did not fail. A sweep run
-    again into its directory continues: each job resumes from its own checkpoint, so these end
-    within seconds and the interrupted ones go on."""
-    finished = set()
-    for summary_path in sweep_dir.glob("**/summary.json"):
-        if (summary_path.parent / FAILED_NAME).exists():
-            continue
-        try:
-            stop_reason = json.loads(summary_path.read_text()).get("stop_reason")
-        except (OSError, ValueError):
-            continue
-        if stop_reason not in ("interrupted", "error"):
-            finished.add(summary_path.parent)
-    return finished
-
-
-def sweep_summary(sweep_dir: Path, jobs: int | None, finished_before: set[Path], failed: list[Path]) -> str:
-    """How the sweep went, where its runs are, and the command that makes them a table."""
-    finished = finished_jobs(sweep_dir)
-    counts = [f"{len(finished)} finished"]
-    if finished & finished_before:
-        counts[0] += f" ({len(finished & finished_before)} of them before this sweep, which continued {sweep_dir})"
-    if failed:
-        counts.append(f"{len(failed)} failed")
-    if jobs is not None and jobs > len(finished) + len(failed):
-        counts.append(f"{jobs - len(finished) - len(failed)} without results")
-    lines = [f"sweep: {f'{jobs} jobs, ' if jobs is not None else ''}{', '.join(counts)}; runs in {sweep_dir}",
-             f"table and curves: a3c-report {sweep_dir}"]
-    if failed:
-        of = f" of {jobs}" if jobs is not None else ""
-        lines += [f"error: {len(failed)}{of} jobs failed:"] + [f"  {path.parent}: {path.read_text().strip()}" for path in failed]
-    return "\n".join(lines)
 
 
 def sweep_jobs(config: DictConfig) -> list[list[str]] | None:

@@ -3,6 +3,9 @@
 Each yaml in conf/<group>/ extends the dataclass registered here as `schema/<group>` (its
 first default, `/schema/<group>@_here_`), and conf/train.yaml the whole `base_config`, so a misspelt key or a string where a number belongs fails when
 Hydra composes the config, before anything runs.
+
+Longer than 200 lines because the whole config space reads in one file: one dataclass per
+group, and the names of what each key allows beside them.
 """
 from __future__ import annotations
 
