@@ -20,8 +20,10 @@ train: install
 	$(BIN)/a3c-train $(ARGS)
 	@echo "to type a3c-train, a3c-eval and a3c-report as README does: source $(VENV)/bin/activate"
 
+# One pytest process per core (pytest-xdist); one that runs out of tests takes some from another
+# (worksteal), so a long learning test does not leave a core idle. Times: docs/testing.md.
 test: install
-	$(BIN)/python -m pytest -q $(ARGS)
+	$(BIN)/python -m pytest -q -n auto --dist worksteal $(ARGS)
 
 # The unit tier: no command line, subprocess or training run (markers set in tests/conftest.py).
 test-fast: install
