@@ -1,7 +1,10 @@
 """Every group option composes into the typed schema; bad input fails early and clearly."""
 import itertools
+import json
+from pathlib import Path
 
 import pytest
+import yaml
 from conftest import make_config, run_cli
 
 from a3c.cli.validate import validate
@@ -166,3 +169,17 @@ def test_every_study_preset_composes(study):
     cfg = make_config(f"experiment={study}")
     assert cfg.train.progress is False
     validate(cfg)
+
+
+def test_no_two_tuned_files_hold_the_same_values():
+    """A tuning two pairs share lives in one file, the other pair's file includes it (defaults:),
+    so that a change to it cannot reach one algorithm and miss the other."""
+
+    tuned_dir = Path(__file__).resolve().parents[1] / "conf" / "tuned"
+    by_values: dict = {}
+    for path in sorted(tuned_dir.glob("*.yaml")):
+        values = {k: v for k, v in (yaml.safe_load(path.read_text()) or {}).items() if k != "defaults"}
+        if values:
+            by_values.setdefault(json.dumps(values, sort_keys=True), []).append(path.name)
+    repeated = [names for names in by_values.values() if len(names) > 1]
+    assert not repeated, f"the same tuning in several files: {repeated}"
