@@ -116,7 +116,8 @@ def check_search_space(config: DictConfig) -> None:
     try:
         check_writable("hydra.sweep.dir", Path(config.hydra.sweep.dir))
         fixed, bounds = search_space_bounds(arguments)
-        shared = check_job(loader.load_sweep_config(config, fixed))  # what every trial shares
+        # What every trial shares: checked, never run as a job of its own.
+        shared = check_job(loader.load_sweep_config(config, fixed), job_will_run=False)
         searched = {bound.split("=", 1)[0] for _, overrides in bounds for bound in overrides}
         check_study_settings(config.hydra.sweeper, {
             key: value for key, value in flatten(asdict(shared)).items()
@@ -126,7 +127,7 @@ def check_search_space(config: DictConfig) -> None:
     errors = []
     for search_space, overrides in bounds:
         try:
-            check_job(loader.load_sweep_config(config, fixed + overrides))
+            check_job(loader.load_sweep_config(config, fixed + overrides), job_will_run=False)
         except ConfigError as err:
             errors.append(f"error: {err} (from the search space {search_space})")
     if errors:

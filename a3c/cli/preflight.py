@@ -27,16 +27,18 @@ def check_settings(config: DictConfig) -> Config:
     return typed_settings(_task(config))
 
 
-def check_job(config: DictConfig, settings: Config | None = None) -> Config:
+def check_job(config: DictConfig, settings: Config | None = None, job_will_run: bool = True) -> Config:
     """The typed, validated config of a job's whole composed config (hydra node included);
-    settings: check_settings' result for it, if the caller has it."""
+    settings: check_settings' result for it, if the caller has it. A job that will run in this
+    process finds it in checked_config; a search space's bound (job_will_run False) is only checked."""
     from a3c.cli.validate import validate_env  # gymnasium: once the settings are known good
 
     task = _task(config)
     cfg = settings or typed_settings(task)
     validate_env(cfg)
     _check_env_preset(cfg.env.id, config.hydra.runtime.choices.get("env"))
-    _CHECKED[OmegaConf.to_yaml(task)] = cfg
+    if job_will_run:
+        _CHECKED[OmegaConf.to_yaml(task)] = cfg
     return cfg
 
 
