@@ -51,7 +51,6 @@ def run_search(sweeper: Any, arguments: list[str]) -> None:
     write_best(study, sweep_dir)
 
 
-
 def ask_batch(study: Any, sweeper: Any, space: dict) -> list[Any]:
     """Up to n_jobs new trials, each with its values drawn. A trial numbered past the study's
     n_trials (other searches took the last places between our count and our ask) is marked
@@ -73,7 +72,6 @@ def ask_batch(study: Any, sweeper: Any, space: dict) -> list[Any]:
     return batch
 
 
-
 def sampler_for(sampler_cfg: Any, number: int) -> Any:
     """The sampler that draws trial `number`, seeded by seed + number: a continued search, or
     one of several at once, draws what one uninterrupted search would have drawn for that
@@ -82,7 +80,6 @@ def sampler_for(sampler_cfg: Any, number: int) -> Any:
 
     seed = sampler_cfg.get("seed")
     return instantiate(sampler_cfg, **({"seed": seed + number} if seed is not None else {}))
-
 
 
 def launch(sweeper: Any, batch: list[Any], fixed: list[str]) -> list[Any]:
@@ -95,7 +92,6 @@ def launch(sweeper: Any, batch: list[Any], fixed: list[str]) -> list[Any]:
     for trial in batch:
         print(f"trial {trial.number}: " + " ".join(f"{name}={value}" for name, value in trial.params.items()), flush=True)
     return sweeper.launcher.launch(overrides, initial_job_idx=batch[0].number)
-
 
 
 def tell_batch(study: Any, sweeper: Any, batch: list[Any], returns: list[Any]) -> None:
@@ -118,7 +114,6 @@ def tell_batch(study: Any, sweeper: Any, batch: list[Any], returns: list[Any]) -
             job.return_value  # raises the job's own error, with its traceback
 
 
-
 def write_best(study: Any, sweep_dir: Path) -> None:
     """optimization_results.yaml, the best of the whole study (every search that ran it). No
     finished trial: nothing to write, and the end of the multirun lists the failed jobs."""
@@ -130,4 +125,3 @@ def write_best(study: Any, sweep_dir: Path) -> None:
     log.info("best trial %d: %s = %s", best.number, best.params, best.value)
     OmegaConf.save(OmegaConf.create({"name": "optuna", "best_trial": best.number, "best_params": best.params,
                                      "best_value": best.value}), sweep_dir / "optimization_results.yaml")
-

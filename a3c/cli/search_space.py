@@ -22,7 +22,6 @@ def search_space(arguments: list[str]) -> tuple[list[str], dict[str, Any]]:
     return fixed, space
 
 
-
 def distribution(override: Any) -> Any:
     """interval(a, b) (tag(log, ...) for a log scale; ints give ints), choice(...), and
     range(...), an integer one stepped, any other as its list of values."""
@@ -46,7 +45,6 @@ def distribution(override: Any) -> Any:
     raise ValueError("only interval, choice and range are")
 
 
-
 def search_space_bounds(arguments: list[str]) -> tuple[list[str], list[tuple[str, list[str]]]]:
     """The overrides every trial shares, and one job's own per bound of the search space (each
     end of an interval, each choice): (the search space's override, [key=bound]).
@@ -66,4 +64,3 @@ def search_space_bounds(arguments: list[str]) -> tuple[list[str], list[tuple[str
             values = list(override.sweep_iterator(transformer=Transformer.encode))
         bounds += [(override.input_line, [f"{key}={value}"]) for value in values]
     return fixed, bounds
-

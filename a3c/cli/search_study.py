@@ -28,7 +28,6 @@ def storage_of(url: str | None) -> Any:
     return optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(url))
 
 
-
 def open_study(name: str, storage: str | None, direction: str) -> Any:
     """The study, made by the first search that opens it (several may race: Optuna loads it then)."""
     import optuna
@@ -44,11 +43,9 @@ def open_study(name: str, storage: str | None, direction: str) -> Any:
         optuna.logging.set_verbosity(verbosity)
 
 
-
 def counts(trial: Any) -> bool:
     """A trial that takes a place of the study's n_trials: all but those never run to an end."""
     return not (trial.user_attrs.get(INTERRUPTED) or trial.user_attrs.get(SURPLUS))
-
 
 
 def claim(study: Any, trial: Any) -> None:
@@ -74,7 +71,6 @@ def release_dead_trials(study: Any) -> None:
             mark_not_run(study, trial, INTERRUPTED)
 
 
-
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -85,13 +81,11 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-
 def mark_not_run(study: Any, trial: Any, reason: str) -> None:
     import optuna
 
     study._storage.set_trial_user_attr(trial._trial_id, reason, True)
     study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
-
 
 
 def check_study_settings(sweeper_cfg: Any, settings: dict) -> None:
@@ -111,4 +105,3 @@ def check_study_settings(sweeper_cfg: Any, settings: dict) -> None:
         raise ValueError(f"study {sweeper_cfg.study_name} in {sweeper_cfg.storage} was started with other settings "
                          f"({shown}); a study never mixes settings: run with the same ones, or start a new study "
                          "(another hydra.sweep.dir or hydra.sweeper.study_name)")
-

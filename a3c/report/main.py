@@ -89,6 +89,5 @@ def main(argv: list[str] | None = None) -> None:
     print(f"wrote {', '.join(map(str, written))}", file=sys.stderr)  # stdout holds the table alone
 
 
-
 if __name__ == "__main__":
     main()

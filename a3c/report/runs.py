@@ -133,4 +133,3 @@ def count_lineages_once(runs: list[Run]) -> list[Run]:
 
 def _episodes(count: int | None) -> str:
     return f", {count} episodes" if count else ""  # records older than the count say nothing
-

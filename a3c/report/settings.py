@@ -20,7 +20,6 @@ from a3c.report.runs import Run
 # them. The step budget is a setting: runs of one setting with different budgets are split
 # (--pool-budgets pools them).
 NOT_A_SETTING = BOOKKEEPING_KEYS + ("train.seed", "train.max_minutes", "train.objective")
-
 BUDGET_KEY = "train.total_steps"
 
 
@@ -134,4 +133,3 @@ def _counted(sources) -> str:
 
 def _median(values: list) -> float | None:
     return float(np.median(values)) if values else None
-
