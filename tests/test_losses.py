@@ -114,3 +114,27 @@ def test_summed_loss_has_the_mean_losss_gradient_times_the_number_of_valid_sampl
     assert len(mean) == len(summed) > 0
     for mean_grad, sum_grad in zip(mean, summed):
         torch.testing.assert_close(sum_grad, 2 * mean_grad)
+
+
+@pytest.mark.parametrize("model_overrides", [{}, {"lstm_size": 8}, {"shared_body": True}])
+@pytest.mark.parametrize("critic", ["v", "q"])
+def test_acting_and_bootstrapping_see_what_the_full_forward_sees(critic, model_overrides):
+    """act() runs the actor alone and a bootstrap the critic alone where the network allows it:
+    the outputs must be the full forward's, bit for bit, for every network kind."""
+    from a3c.agent.networks import build_model
+    from a3c.config.schema import Config
+
+    cfg = Config()
+    cfg.algo.critic = critic
+    for key, value in model_overrides.items():
+        setattr(cfg.model, key, value)
+    torch.manual_seed(0)
+    model = build_model(cfg, gym.spaces.Box(-1, 1, (3,)), gym.spaces.Discrete(2))
+    obs = torch.randn(5, 3)
+    actor_out, critic_out, state = model(obs)
+    policy_out, policy_state = model.policy(obs)
+    assert torch.equal(policy_out, actor_out)
+    assert torch.equal(model.critic_only(obs), critic_out)
+    assert (state is None) == (policy_state is None)
+    if state is not None:
+        assert all(torch.equal(a, b) for a, b in zip(state, policy_state))

@@ -42,13 +42,23 @@ class ActorCriticBase(nn.Module):
 
     def act(self, obs: torch.Tensor, state: RecurrentState = None) -> tuple[torch.Tensor, RecurrentState]:
         """Actions sampled from the current policy, and the state after seeing obs."""
-        actor_out, _, state = self(obs, state)
+        actor_out, state = self.policy(obs, state)
         return self.head.sample(actor_out), state
 
     def act_greedy(self, obs: torch.Tensor, state: RecurrentState = None) -> tuple[torch.Tensor, RecurrentState]:
         """The policy's most probable action (argmax, or the Gaussian's mean), and the next state."""
-        actor_out, _, state = self(obs, state)
+        actor_out, state = self.policy(obs, state)
         return self.head.mode(actor_out), state
+
+    def policy(self, obs: torch.Tensor, state: RecurrentState = None) -> tuple[torch.Tensor, RecurrentState]:
+        """The actor's output and the next state. Subclasses whose critic can be skipped skip it."""
+        actor_out, _, state = self(obs, state)
+        return actor_out, state
+
+    def critic_only(self, obs: torch.Tensor, state: RecurrentState = None) -> torch.Tensor | None:
+        """The critic's output (V as (batch,), Q as (batch, n_actions)); subclasses whose actor
+        can be skipped skip it."""
+        return self(obs, state)[1]
 
     def reset_noise(self, n_envs: int) -> None:
         """A new exploration matrix per env, for gSDE's actor (a no-op for every other one):
@@ -90,6 +100,14 @@ class ActorCritic(ActorCriticBase):
     def forward(self, obs: torch.Tensor, state: RecurrentState = None):
         critic_out = self.critic(obs) if self.critic is not None else None
         return self.actor(obs), self._critic(critic_out), state
+
+    # Acting needs the actor alone, a bootstrap the critic alone: with two separate networks each
+    # skips half the forward (the same numbers: nothing random happens in a forward).
+    def policy(self, obs: torch.Tensor, state: RecurrentState = None):
+        return self.actor(obs), state
+
+    def critic_only(self, obs: torch.Tensor, state: RecurrentState = None):
+        return self._critic(self.critic(obs)) if self.critic is not None else None
 
 
 class Body(nn.Module):

@@ -34,9 +34,11 @@ def critic_estimate(model: ActorCriticBase, obs: torch.Tensor, actions: torch.Te
     """V(s), or Q(s, a) with a given (the action really taken) or sampled from the policy."""
     if model.critic_kind == "none":
         return torch.zeros(obs.shape[0])
-    actor_out, critic_out, _ = model(obs, state)
     if model.critic_kind == "q" and actions is None:
+        actor_out, critic_out, _ = model(obs, state)
         actions = model.head.sample(actor_out)
+    else:
+        critic_out = model.critic_only(obs, state)
     return critic_value(critic_out, model.critic_kind, actions)
 
 
