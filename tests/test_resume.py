@@ -111,3 +111,23 @@ def test_a_kill_while_writing_leaves_the_last_checkpoint_loadable(tmp_path):
     writer.wait(timeout=10)
     state = load_checkpoint(path)
     assert state["global_step"] >= 2 and float(state["model"]["w"][-1]) == state["global_step"]
+
+
+def test_a_resumed_run_directory_is_named_after_the_run_it_continues(tmp_path):
+    """A resume is composed from the defaults (CartPole) before the checkpoint's config replaces
+    them; its new directory must still say what it trains, as hydra.run.dir's ${run_name:...} does."""
+    from hydra import compose, initialize_config_dir
+
+    from a3c import CONF_DIR
+    from a3c.config.schema import register_configs
+
+    pong = tmp_path / "pong_run"
+    pong.mkdir()
+    (pong / "config.yaml").write_text("algo:\n  name: a3c\nenv:\n  name: pong\n")
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        for resume, expected in ((pong, "-a3c-pong"), (pong / "checkpoint.pt", "-a3c-pong"), (None, "-a3c-cartpole"),
+                                 (tmp_path / "gone", "-a3c-cartpole")):
+            overrides = [f"train.resume={resume}"] if resume else []
+            cfg = compose("train", overrides=overrides, return_hydra_config=True)
+            assert str(cfg.hydra.run.dir).endswith(expected), (resume, cfg.hydra.run.dir)

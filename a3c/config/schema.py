@@ -179,6 +179,9 @@ class Config:
 
 
 def register_configs() -> None:
+    from a3c.config.run_name import register_run_name
+
+    register_run_name()  # hydra.run.dir's ${run_name:...}
     store = ConfigStore.instance()
     store.store(name="base_config", node=Config)
     for group, schema in (
