@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 if os.environ.get("OLD"):  # the other checkout's package, ahead of this one's editable install
@@ -22,15 +21,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 import torch  # noqa: E402
 
 import a3c  # noqa: E402
-from ceiling import bare_loop_sps  # noqa: E402
-from worker_profile import default_config, loop  # noqa: E402
+from worker_profile import default_config, rates  # noqa: E402
 
 if __name__ == "__main__":
     torch.set_num_threads(1)
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 8.0
-    cfg = default_config()
-    bare = bare_loop_sps(seconds=seconds, clock=time.process_time)
-    serial = loop(cfg, hogwild=False, seconds=seconds)
-    hogwild = loop(cfg, hogwild=True, seconds=seconds)
+    bare, serial, hogwild = rates(default_config(), seconds)
     print(f"{Path(a3c.__file__).parent.parent}: bare {bare:,.0f}, serial {serial:,.0f} ({serial / bare:.2f}), "
           f"Hogwild {hogwild:,.0f} ({hogwild / bare:.2f}) env steps per CPU-second", flush=True)

@@ -11,7 +11,7 @@ loop run in this process for a fixed time, with cProfile, in three forms.
     python benchmarks/worker_profile.py [seconds] > benchmarks/worker_profile.md
 
 One process, one thread, nothing else of ours running: the difference between the forms is
-the worker's own overhead, not the machine's other load. Prints env steps/s of each and the
+the worker's own overhead, not the machine's other load. Prints env steps per CPU-second of each and the
 functions where the Hogwild form spends its time.
 """
 from __future__ import annotations
@@ -104,12 +104,16 @@ def top_functions(profile: cProfile.Profile, count: int = 18) -> str:
     return text[text.index("ncalls"):].rstrip()
 
 
+def rates(cfg: Config, seconds: float) -> tuple[float, float, float]:
+    """Env steps per CPU-second of the bare loop, the serial worker and the Hogwild worker."""
+    ceiling = bare_loop_sps(seconds=seconds, clock=time.process_time)
+    return ceiling, loop(cfg, hogwild=False, seconds=seconds), loop(cfg, hogwild=True, seconds=seconds)
+
+
 def main(seconds: float) -> None:
     torch.set_num_threads(1)
     cfg = default_config()
-    ceiling = bare_loop_sps(seconds=seconds, clock=time.process_time)
-    serial = loop(cfg, hogwild=False, seconds=seconds)
-    hogwild = loop(cfg, hogwild=True, seconds=seconds)
+    ceiling, serial, hogwild = rates(cfg, seconds)
     profiles = {name: cProfile.Profile() for name in ("serial", "hogwild")}
     for name, profile in profiles.items():
         loop(cfg, hogwild=name == "hogwild", seconds=seconds, profile=profile)
