@@ -4,7 +4,9 @@ short runs spends outside training. Prints and writes benchmarks/startup_results
 1. The floor: a bare interpreter, and each heavy import alone, in fresh processes.
 2. Start-up of real runs, phase by phase: each run's summary.json has `startup`, the seconds
    from its process's start to each moment on the way to the first env step (a3c/run/startup.py).
-3. A 10-job CartPole sweep (`-m train.seed=range(10)`, the default run otherwise): its wall
+3. Command to exit: a 100-step run, its output piped (as a sweep script or subprocess.run
+   reads it), against a fresh interpreter importing torch, gymnasium and hydra; interleaved.
+4. A 10-job CartPole sweep (`-m train.seed=range(10)`, the default run otherwise): its wall
    time against the sum of its jobs' training seconds (summary.json's wall_seconds), with
    logger=off and with W&B offline.
 """
@@ -31,11 +33,20 @@ LOGGERS = {"W&B offline (default)": [], "logger=off": ["logger=off"]}
 PHASES = ["config_composed", "config_validated", "torch_loaded", "global_model_built", "tracker_started",
           "workers_started", "first_step", "tracker_ready"]
 TARGETS = {"serial": 1.0, "Hogwild (default)": 1.5}  # issue 18, with W&B offline on
+BARE_IMPORTS = "import torch, gymnasium, hydra"
+EXIT_RUNS = {"default (Hogwild, W&B offline)": [], "Hogwild, logger=off": ["logger=off"],
+             "serial, W&B offline": ["workers=serial"]}
+EXIT_TARGET = 2.0  # issue 29: the default run, command to exit, against the bare imports
 
 
-def timed(command: list[str]) -> float:
+def timed(command: list[str], piped: bool = False) -> float:
+    """Seconds from starting command to its exit; piped: its stdout and stderr read through
+    pipes to their end, which a process holding them open after the main one exits delays."""
     started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    if piped:
+        subprocess.run(command, check=True, capture_output=True)
+    else:
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
@@ -57,6 +68,19 @@ def start_up(overrides: list[str]) -> list[dict]:
                         f"hydra.run.dir={run_dir}"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         moments.append(json.loads((run_dir / "summary.json").read_text())["startup"])
     return moments
+
+
+def command_to_exit() -> dict[str, float]:
+    """Median seconds, command to exit, of the bare imports and of each 100-step run, taken in
+    turns so that the machine's drift falls on all of them alike."""
+    times: dict[str, list[float]] = {BARE_IMPORTS: [], **{name: [] for name in EXIT_RUNS}}
+    for _ in range(REPEATS):
+        times[BARE_IMPORTS].append(timed([sys.executable, "-c", BARE_IMPORTS], piped=True))
+        for name, overrides in EXIT_RUNS.items():
+            run_dir = Path(tempfile.mkdtemp(prefix="a3c-exit-")) / "run"
+            times[name].append(timed([sys.executable, "-m", "a3c", *overrides, "train.total_steps=100",
+                                      "train.progress=false", f"hydra.run.dir={run_dir}"], piped=True))
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def sweep(overrides: list[str]) -> dict:
@@ -95,6 +119,16 @@ def main() -> None:
             target = f"≤ {TARGETS[mode]:.1f}" if logger.startswith("W&B") else ""
             lines.append(f"| {mode}, {logger} | " + " | ".join(median_moment(moments, p) for p in PHASES) + f" | {target} |")
             print(lines[-1], flush=True)
+
+    exits = command_to_exit()
+    bare = exits[BARE_IMPORTS]
+    lines += ["", f"## Command to exit: a 100-step CartPole run, output piped (median of {REPEATS}, in turns)", "",
+              "| command | seconds | × the bare imports | target |", "|---|---|---|---|"]
+    for name, seconds in exits.items():
+        label = f"`python -c \"{BARE_IMPORTS}\"`" if name == BARE_IMPORTS else f"`python -m a3c train.total_steps=100`, {name}"
+        target = f"≤ {EXIT_TARGET:.1f}×" if name.startswith("default") else ""
+        lines.append(f"| {label} | {seconds:.2f} | {seconds / bare:.2f} | {target} |")
+    print("\n".join(lines[-len(exits):]), flush=True)
 
     lines += ["", f"## A {SWEEP_JOBS}-job CartPole sweep (`a3c-train -m train.seed=range({SWEEP_JOBS})`, Hogwild default)",
               "", "| logger | sweep wall s | sum of jobs' training s | overhead (wall − training) / wall | median first step s |",
