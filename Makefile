@@ -29,8 +29,10 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow" $(ARGS)
 
-# Speed against the ceiling and against SB3 A2C, then start-up and sweep overhead; writes
-# benchmarks/results.md (~15 min) and benchmarks/startup_results.md (~5 min).
+# Every figure of the speed targets in one run on one machine: speed against the ceiling and
+# against SB3 A2C, the env's share of a worker, start-up, command to exit and sweep overhead, the
+# Atari backends; writes benchmarks/results.md (~15 min), env_share.md (~1 min),
+# startup_results.md (~7 min) and atari_results.md (~12 min).
 BENCH_STAMP := $(VENV)/.installed-bench
 
 $(BENCH_STAMP): $(STAMP) requirements-bench.lock
@@ -39,14 +41,16 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.lock
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/env_share.py
 	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/atari.py
 
 # Only the start-up breakdown and the 10-job sweep; writes benchmarks/startup_results.md.
 bench-startup: $(STAMP)
 	$(BIN)/python benchmarks/startup.py
 
-# Frames per second of one Atari worker with each env backend (gymnasium, envpool) against the
-# emulator alone; writes benchmarks/atari_results.md (~12 min on our shared 2-core machine).
+# Only the Atari part: frames per second of one Atari worker with each env backend (gymnasium,
+# envpool) against the emulator alone; writes benchmarks/atari_results.md (~12 min).
 bench-atari: $(STAMP)
 	$(BIN)/python benchmarks/atari.py
 

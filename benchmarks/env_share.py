@@ -11,7 +11,7 @@ moves), 4 CartPole-v1 envs each:
 The env's share of the loop is bare / EnvBatch (rates); another env saves that share times
 (1 - its cost per step / EnvBatch's), or adds to it where it costs more.
 
-    python benchmarks/env_share.py [seconds]
+    python benchmarks/env_share.py [seconds]   # writes benchmarks/env_share.md (make bench runs it)
 """
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from bench import QUICK, machine  # noqa: E402
 from ceiling import N_ENVS, bare_loop_sps  # noqa: E402
 
 from a3c.config.schema import EnvConfig  # noqa: E402
@@ -66,15 +68,19 @@ def main(seconds: float) -> None:
     ours = env_batch_rate(seconds)
     others = {"gymnasium vectorized CartPole alone": vector_env_rate(seconds), "envpool CartPole alone": envpool_rate(seconds)}
     share = bare / ours
-    print(f"env steps per CPU-second, {N_ENVS} CartPole-v1 envs, {seconds:g} s each\n")
-    print("| loop | env steps per CPU-second | µs per env step |\n|---|---|---|")
+    lines = ["# The env's share of a CartPole worker", "", f"Machine: {machine()}. {N_ENVS} CartPole-v1 envs, "
+             f"{seconds:g} CPU-seconds per loop (`python benchmarks/env_share.py {seconds:g}`).", "",
+             "| loop | env steps per CPU-second | µs per env step |", "|---|---|---|"]
     for name, rate in {"bare A2C loop (env + network + update)": bare, "EnvBatch alone": ours, **others}.items():
-        print(f"| {name} | {rate:,.0f} | {1e6 / rate:.1f} |")
-    print(f"\nThe env's share of the bare loop: {share:.1%}.")
+        lines.append(f"| {name} | {rate:,.0f} | {1e6 / rate:.1f} |")
+    lines += ["", f"The env's share of the bare loop: {share:.1%}."]
     for name, rate in others.items():
         saving = share * (1 - ours / rate)  # negative where the other env costs more per step
-        print(f"- In its place, {name.removesuffix(' alone')} would change the loop's CPU time by {-saving:+.1%}.")
+        lines.append(f"- In its place, {name.removesuffix(' alone')} would change the loop's CPU time by {-saving:+.1%}.")
+    text = "\n".join(lines) + "\n"
+    (HERE / ("env_share-quick.md" if QUICK else "env_share.md")).write_text(text)
+    print(text)
 
 
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else 8.0)
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else (1.0 if QUICK else 8.0))
