@@ -1,25 +1,31 @@
 """Checkpoints and exact resume, with real processes and signals."""
 import json
+import pickle
 import signal
 import subprocess
 import sys
 import time
 
+import pytest
 import torch
 from conftest import ctrl_c_as_from_a_terminal, make_config, run_cli
 from wandb_reader import read_records
 
 from a3c.run import train
-from a3c.run.checkpoint import load_checkpoint
+from a3c.run.checkpoint import load_checkpoint, save_atomically
 
 SERIAL = ["workers=serial", "logger=off", "train.progress=false", "train.target_return=null"]
 
 
-def test_resuming_gives_the_same_model_as_an_uninterrupted_serial_run(tmp_path):
-    straight = train.run(make_config(*SERIAL, "train.total_steps=4000"), tmp_path / "straight")
-    train.run(make_config(*SERIAL, "train.total_steps=2000"), tmp_path / "first_half")
-    resumed = train.run(make_config(*SERIAL, "train.total_steps=4000", f"train.resume={tmp_path / 'first_half'}"),
-                        tmp_path / "second_half")
+# A recurrent network's state and a Q critic's carried action (with the state after it) are
+# part of where a run stands, as the envs mid-episode are.
+@pytest.mark.parametrize("variant", [[], ["model=mlp_lstm"], ["algo=ac_q", "model=mlp_lstm"]],
+                         ids=["mlp", "lstm", "q-critic-lstm"])
+def test_resuming_gives_the_same_model_as_an_uninterrupted_serial_run(tmp_path, variant):
+    straight = train.run(make_config(*SERIAL, *variant, "train.total_steps=4000"), tmp_path / "straight")
+    train.run(make_config(*SERIAL, *variant, "train.total_steps=2000"), tmp_path / "first_half")
+    resumed = train.run(make_config(*SERIAL, *variant, "train.total_steps=4000",
+                                    f"train.resume={tmp_path / 'first_half'}"), tmp_path / "second_half")
     assert straight["global_step"] == resumed["global_step"] == 4000
     assert straight["episodes"] == resumed["episodes"]
     a = load_checkpoint(tmp_path / "straight" / "checkpoint.pt")["model"]
@@ -27,6 +33,17 @@ def test_resuming_gives_the_same_model_as_an_uninterrupted_serial_run(tmp_path):
     assert all(torch.equal(a[name], b[name]) for name in a)
     steps = [json.loads(line)["global_step"] for line in (tmp_path / "second_half" / "metrics.jsonl").read_text().splitlines()]
     assert steps == sorted(steps) and steps[0] < 2000 < steps[-1]  # the first half's curve, then more
+
+
+def test_a_checkpoint_from_before_the_recurrent_state_was_saved_still_resumes(tmp_path):
+    train.run(make_config(*SERIAL, "model=mlp_lstm", "train.total_steps=2000"), tmp_path / "old")
+    path = tmp_path / "old" / "checkpoint.pt"
+    saved = load_checkpoint(path)
+    envs, pending_actions, *_ = pickle.loads(saved["learners"][0])
+    save_atomically(path, {**saved, "learners": [pickle.dumps((envs, pending_actions))]})  # the old layout
+    resumed = train.run(make_config(*SERIAL, "model=mlp_lstm", "train.total_steps=3000", f"train.resume={tmp_path / 'old'}"),
+                        tmp_path / "resumed")
+    assert resumed["global_step"] == 3000
 
 
 def test_interrupt_then_rerun_continues_the_same_run_and_wandb_curve(tmp_path):

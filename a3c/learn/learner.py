@@ -105,12 +105,14 @@ class Learner:
         return self.local_model
 
     def state_dict(self) -> bytes | None:
-        """The envs mid-episode and any carried action, pickled, for a checkpoint; None where the
-        envs cannot be pickled (e.g. Box2D, or a custom env holding a handle): they restart on resume."""
+        """Where the worker stands, pickled, for a checkpoint: the envs mid-episode, a recurrent
+        network's state in them, and any carried action with the state after it. None where
+        the envs cannot be pickled (e.g. Box2D, or a custom env holding a handle): they restart on resume."""
         if not self.envs.picklable:
             return None
+        collector = self.collector
         try:
-            return pickle.dumps((self.envs, self.collector.pending_actions))
+            return pickle.dumps((self.envs, collector.pending_actions, collector.pending_state, collector.state))
         except Exception:  # noqa: BLE001 - whatever an env holds that pickle refuses
             return None
 
@@ -119,7 +121,10 @@ class Learner:
             return
         normalizer = self.envs.normalizer  # the run's (maybe shared) statistics, not the pickled copy
         self.envs.close()
-        self.envs, self.collector.pending_actions = pickle.loads(state)
+        saved = pickle.loads(state)
+        if len(saved) == 2:  # a checkpoint from before the recurrent state was saved: it starts at zero
+            saved = (*saved, None, None)
+        self.envs, self.collector.pending_actions, self.collector.pending_state, self.collector.state = saved
         self.envs.normalizer = normalizer
         self.collector.envs = self.envs
 
