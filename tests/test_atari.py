@@ -87,6 +87,21 @@ def test_a_tiny_lstm_a3c_run_on_pong_with_two_workers_writes_its_files(tmp_path)
     assert any("losses/policy" in line for line in lines)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_game_cut_by_the_time_limit_in_the_no_op_after_a_lost_life_is_still_reported(backend):
+    # Replay one Breakout game up to its first lost life at training step k; with a time limit
+    # of k + 1 agent steps the no-op step that follows the lost life ends the game.
+    rng = np.random.default_rng(0)
+    actions = rng.integers(4, size=5_000)
+    envs = atari_batch("Breakout", backend=backend)
+    first_loss = next(k for k, action in enumerate(actions, 1) if envs.step(np.array([action])).terminated[0])
+    envs = make_env_batch(EnvConfig(id="ALE/Breakout-v5", backend=backend, max_episode_steps=first_loss + 1), seeds=[0])
+    results = [envs.step(np.array([action])) for action in actions[:first_loss]]
+    assert results[-1].terminated[0] and not any(r.finished_episodes for r in results[:-1])
+    (index, _, length), = results[-1].finished_episodes
+    assert index == 0 and length == first_loss + 1
+
+
 def test_an_atari_time_limit_counts_agent_steps_not_frames():
     envs = EnvBatch(EnvConfig(id="ALE/Pong-v5", max_episode_steps=30), seeds=[0])
     results = [envs.step(np.array([0])) for _ in range(30)]

@@ -47,12 +47,16 @@ class TerminalOnLifeLoss(gym.Wrapper):
         return obs, reward, terminated, truncated, info
 
     def reset(self, **kwargs):
+        """A game that ends in the no-op step (e.g. cut there by a time limit) restarts, and its
+        info["episode"] comes back in the reset's info, so that the game is still reported."""
         if self.game_over:
             obs, info = self.env.reset(**kwargs)
         else:
             obs, _, terminated, truncated, info = self.env.step(NOOP)
             if terminated or truncated:
+                ended = {"episode": info["episode"]} if "episode" in info else {}
                 obs, info = self.env.reset(**kwargs)
+                info = {**info, **ended}
         self.game_over = False
         self.lives = self.env.unwrapped.ale.lives()
         return obs, info

@@ -23,6 +23,13 @@ class StepResult:
     # a whole game with its real score, which may span several training episodes (lives)
 
 
+def _episode_ended(index: int, info: dict) -> list:
+    """[(index, return, length)] where info reports a finished episode, else []."""
+    if "episode" not in info:
+        return []
+    return [(index, float(info["episode"]["r"]), int(info["episode"]["l"]))]
+
+
 class EnvBatch:
     """A few environments stepped in lock-step; each resets itself when its episode ends.
 
@@ -91,11 +98,11 @@ class EnvBatch:
             action = np.clip(actions[i], *self._bounds) if self._bounds else int(actions[i])
             obs, reward, term, trunc, info = env.step(action)
             rewards[i], terminated[i], truncated[i] = reward, term, trunc
-            if "episode" in info:
-                finished.append((i, float(info["episode"]["r"]), int(info["episode"]["l"])))
+            finished += _episode_ended(i, info)
             if term or trunc:
                 final_obs[i] = obs
-                obs, _ = env.reset()
+                obs, reset_info = env.reset()
+                finished += _episode_ended(i, reset_info)  # an Atari game that ended in the reset's no-op
             self.raw_obs[i] = obs
         return rewards, terminated, truncated, final_obs, finished
 
