@@ -38,8 +38,9 @@ class GaussianHead:
     """A diagonal Gaussian; its input is the means, then one raw std value per action dimension.
     Actions are sampled unbounded and clipped to the space's bounds only when the env steps.
 
-    std="output": the actor outputs the raw std too, std = softplus(raw), as in Mnih et al. 2016
-    (Section 5.2: a linear mean and a softplus variance output).
+    std="output": the actor outputs the raw std too, std = softplus(raw), after Mnih et al. 2016
+    (Section 5.2: a linear mean and a softplus output, there the variance σ², here σ itself:
+    the same Gaussians, parametrized differently).
     std="parameter": the raw std is a log-std learned apart from the state, std = exp(raw), as
     SB3 and most PPO/A2C ports do (the network appends it: a3c/agent/gaussian_std.py, StdParameter).
     std="sde": generalized state-dependent exploration (gSDE, Raffin et al. 2022), as the RL

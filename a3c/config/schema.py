@@ -75,7 +75,7 @@ class ModelConfig:
     # Initial bias of the LSTM's forget gate; null keeps torch's default (small, random);
     # 1.0 is Jozefowicz et al. 2015's advice against early forgetting.
     lstm_forget_bias: Optional[float] = None
-    # Continuous actions only. The Gaussian's std: "output" of the actor (softplus, the paper's),
+    # Continuous actions only. The Gaussian's std: "output" of the actor (softplus, after the paper's),
     # a "parameter" apart from the state, a log-std starting at log_std_init (SB3's default), or
     # "sde", gSDE's state-dependent noise (the RL Zoo's A2C on Pendulum), log-std at log_std_init.
     gaussian_std: str = "output"
