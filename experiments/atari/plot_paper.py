@@ -20,7 +20,7 @@ RUNS = {
     "paper_16x1": "paper's preset, 16 workers x 1 env",
     "paper_16x8": "paper's preset, 16 workers x 8 envs",
     "paper_16x8_long": "paper's preset, 16 x 8, second run to 6.9M steps",
-    "paper_16x1_long": "paper's preset, 16 x 1, continued to 7.7M steps (climbing, -8.2)",
+    "paper_16x1_long": "paper's preset, 16 x 1, continued to 10.0M steps (-5.7, target 18)",
     "device_16_workers": "16 x 8, RMSProp eps 1e-5 outside the root, mean losses, clip 0.5 (died)",
     "atari_cnn": "2 x 8, RMSProp eps 1e-5 outside the root, mean losses, clip 0.5 (solved)",
 }
