@@ -1,4 +1,4 @@
-"""`make bench-atari`: frames per second of one worker on Atari Pong with each env backend
+"""`make bench` (its last part), `make bench-atari`: frames per second of one worker on Atari Pong with each env backend
 (env.backend=gymnasium|envpool), against the emulator alone; prints and writes
 benchmarks/atari_results.md.
 
@@ -94,7 +94,7 @@ def main() -> None:
         cpu = {backend: frames_per_cpu_second(backend, model, 8, 20 if QUICK else 150) for backend in BACKENDS}
         cpu_rows += [[f"A3C worker loop, model={model}", backend, "8", f"{cpu[backend]:,.0f}",
                       f"{cpu['envpool'] / cpu['gymnasium']:.2f}" if backend == "envpool" else "1.00"] for backend in BACKENDS]
-    text = (f"# Atari benchmark\n\nOne `make bench-atari` run on {machine()}. Every number below comes from this run.\n\n"
+    text = (f"# Atari benchmark\n\nOne `benchmarks/atari.py` run (`make bench` or `make bench-atari`) on {machine()}. Every number below comes from this run.\n\n"
             + section("Frames per second of one worker on Pong (ALE/Pong-v5, DeepMind preprocessing, 5-step updates)",
                       ["loop", "env.backend", "envs per worker", "agent steps/s", "frames/s", "envpool / gymnasium"], rows)
             + "\nSteady rates, start-up left out; envpool steps a worker's envs in one C++ thread while the worker waits.\n\n"
