@@ -73,6 +73,6 @@ def test_the_window_survives_a_checkpoint(tmp_path):
     state = json.loads(json.dumps(rec.state()))
     rec.close()
     restored = recorder(tmp_path)
-    restored.restore(state)
+    restored.restore(state, saved_target=restored.cfg.train.target_return)
     assert restored.window.steps() == [10, 20, 30] and restored.mean_recent_return() == 2.0
     restored.close()

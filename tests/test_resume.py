@@ -46,6 +46,38 @@ def test_a_checkpoint_from_before_the_recurrent_state_was_saved_still_resumes(tm
     assert resumed["global_step"] == 3000
 
 
+def _episodes(run_dir) -> list[tuple]:
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    return [(row["global_step"], row["charts/episodic_return"]) for row in rows if "charts/episodic_return" in row]
+
+
+def test_a_run_resumed_from_an_older_checkpoint_does_not_count_the_lost_steps_twice(tmp_path):
+    # After a kill -9 the last periodic checkpoint is behind metrics.jsonl: the lines written
+    # after it are replayed by the resumed run, and must not stay in the curve.
+    straight = train.run(make_config(*SERIAL, "train.total_steps=3000"), tmp_path / "straight")
+    run_dir = tmp_path / "run"
+    train.run(make_config(*SERIAL, "train.total_steps=1500"), run_dir)
+    older = (run_dir / "checkpoint.pt").read_bytes()
+    train.run(make_config(*SERIAL, "train.total_steps=3000"), run_dir)  # on to 3000, then "killed"
+    (run_dir / "checkpoint.pt").write_bytes(older)
+    resumed = train.run(make_config(*SERIAL, "train.total_steps=3000"), run_dir)  # in place, from 1500
+    assert _episodes(run_dir) == _episodes(tmp_path / "straight")
+    assert resumed["episodes"] == straight["episodes"] == len(_episodes(run_dir))
+
+
+@pytest.mark.parametrize("saved_target, target", [(475, 15), (15, 475)], ids=["met-before-resume", "never-met"])
+def test_a_target_changed_on_resume_is_checked_on_the_whole_curve(tmp_path, saved_target, target):
+    # CartPole's random policy lasts about 20 steps: 15 is met as soon as 100 episodes are in
+    # (before the resume), 475 never.
+    no_stop = [*SERIAL[:-1], "train.stop_at_target=false"]
+    straight = train.run(make_config(*no_stop, f"train.target_return={target}", "train.total_steps=4000"), tmp_path / "straight")
+    train.run(make_config(*no_stop, f"train.target_return={saved_target}", "train.total_steps=3000"), tmp_path / "first")
+    resumed = train.run(make_config(*no_stop, f"train.target_return={target}", "train.total_steps=4000",
+                                    f"train.resume={tmp_path / 'first'}"), tmp_path / "second")
+    assert resumed["solved_at_step"] == straight["solved_at_step"]
+    assert (straight["solved_at_step"] or 0) < 3000  # met before the resume, or never
+
+
 def test_interrupt_then_rerun_continues_the_same_run_and_wandb_curve(tmp_path):
     run_dir = tmp_path / "run"
     args = ["workers=serial", "train.progress=false", "train.target_return=null", "train.total_steps=200000",

@@ -88,3 +88,16 @@ def restore_rng_states(states: dict) -> None:
     np.random.set_state(states["numpy"])
     random.setstate(states["python"])
 
+
+def keep_metrics_of_checkpoint(source: Path, target: Path, size: int | None) -> None:
+    """Make `target` the metrics.jsonl a resumed run goes on from: the first `size` bytes of the
+    checkpoint's run's `source` (all of it for a checkpoint that does not say), so that the
+    lines written after an older checkpoint (a run killed, then resumed from its last periodic
+    one) are not counted twice. `target` may be `source` itself (resuming in place)."""
+    if not target.exists():
+        if source.exists():
+            with open(source, "rb") as old, open(target, "wb") as new:
+                new.write(old.read() if size is None else old.read(size))
+    elif size is not None and target.stat().st_size > size:
+        with open(target, "rb+") as file:
+            file.truncate(size)

@@ -16,6 +16,7 @@ from a3c.run import startup
 from a3c.run.latest_episodes import LatestEpisodes
 from a3c.run.messages import Report
 
+METRICS_NAME = "metrics.jsonl"
 EPISODIC_RETURN = "charts/episodic_return"
 EPISODIC_LENGTH = "charts/episodic_length"
 SPS = "charts/sps"
@@ -40,24 +41,32 @@ class RunRecorder:
         self.eval_last: dict | None = None  # {"global_step", "mean_return"} of periodic evaluation
         self.eval_best: dict | None = None
         self._loss_reports: dict[int, Report] = {}  # per worker, until log_every_updates is reached
-        self.metrics_file = open(run_dir / "metrics.jsonl", "a", encoding="utf-8")
+        self.metrics_path = run_dir / METRICS_NAME
+        self.metrics_file = open(self.metrics_path, "a", encoding="utf-8")
         self.progress = tqdm(
             total=cfg.train.total_steps, unit="step", unit_scale=True, dynamic_ncols=True,
             disable=not cfg.train.progress, desc=f"{cfg.algo.name} {cfg.env.id}",
         )
 
     def state(self) -> dict:
+        if not self.metrics_file.closed:  # the final checkpoint comes after close()
+            self.metrics_file.flush()
         return {"global_step": self.global_step, "episodes": self.episodes, "bad_updates": self.bad_updates,
+                "metrics_bytes": self.metrics_path.stat().st_size,  # metrics.jsonl at this state
                 "recent_returns": self.window.returns(), "recent_steps": self.window.steps(), "solved_at_step": self.solved_at_step,
                 "solved_at_seconds": self.solved_at_seconds, "wall_seconds": self.wall_seconds,
                 "eval_last": self.eval_last, "eval_best": self.eval_best}
 
-    def restore(self, state: dict) -> None:
-        """Go on from a checkpoint: counters, the solved window, and the clock."""
+    def restore(self, state: dict, saved_target: float | None) -> None:
+        """Go on from a checkpoint: counters, the solved window, and the clock. A run resumed
+        with another train.target_return than saved_target, its checkpoint's, has "solved"
+        found again on its curve so far."""
         self.global_step, self.episodes, self.bad_updates = state["global_step"], state["episodes"], state["bad_updates"]
         for step, episode_return in zip(state["recent_steps"], state["recent_returns"]):
             self.window.add(step, episode_return)
         self.solved_at_step, self.solved_at_seconds = state["solved_at_step"], state["solved_at_seconds"]
+        if saved_target != self.cfg.train.target_return:
+            self.solved_at_step, self.solved_at_seconds = first_solved(self.metrics_path, self.cfg.train.target_return)
         self.start = time.monotonic() - state["wall_seconds"]
         self.eval_last, self.eval_best = state.get("eval_last"), state.get("eval_best")  # older checkpoints: none
         self.progress.update(self.global_step)
@@ -103,13 +112,8 @@ class RunRecorder:
         self.episodes += 1
         self.window.add(step, episode_return)
         self._write(step, {EPISODIC_RETURN: episode_return, EPISODIC_LENGTH: length})
-        if self.solved_at_step is None and self._target_reached():
+        if self.solved_at_step is None and target_reached(self.window, self.cfg.train.target_return):
             self.solved_at_step, self.solved_at_seconds = max(self.window.steps()), round(self.wall_seconds, 3)
-
-    def _target_reached(self) -> bool:
-        target = self.cfg.train.target_return
-        window_full = len(self.window) == SOLVE_WINDOW
-        return target is not None and window_full and self.mean_recent_return() >= target
 
     def failure(self) -> str | None:
         """Why the run cannot go on, or None."""
@@ -169,3 +173,22 @@ class RunRecorder:
         self._loss_reports.clear()
         self.progress.close()
         self.metrics_file.close()
+
+
+def target_reached(window: LatestEpisodes, target: float | None) -> bool:
+    return target is not None and len(window) == SOLVE_WINDOW and window.mean() >= target
+
+
+def first_solved(metrics: Path, target: float | None) -> tuple[int | None, float | None]:
+    """solved_at_step and solved_at_seconds of a recorded curve for `target`: its episodes
+    replayed in the order they were recorded, by the rule a run applies as they arrive."""
+    window = LatestEpisodes(SOLVE_WINDOW)
+    with open(metrics, encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            if EPISODIC_RETURN in row:
+                window.add(row["global_step"], row[EPISODIC_RETURN])
+                if target_reached(window, target):
+                    return max(window.steps()), row["wall_time"]
+    return None, None
+

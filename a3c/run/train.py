@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -22,7 +21,7 @@ from a3c.run.hogwild import run_hogwild
 from a3c.run.in_process import make_learners, run_in_process
 from a3c.run.loop_context import LoopContext
 from a3c.run.policy_file import POLICY_NAME, save_policy
-from a3c.run.recorder import RunRecorder
+from a3c.run.recorder import METRICS_NAME, RunRecorder
 from a3c.run.stopping import RunFailed, StopRequest
 from a3c.run.tracking import make_tracker
 
@@ -47,7 +46,8 @@ class Run:
         startup.mark("tracker_started")
         self.recorder = RunRecorder(run_dir, cfg, self.tracker)
         if self.resumed:
-            self.recorder.restore(self.resumed["recorder"])
+            saved_target = ckpt.saved_settings(self.resumed["config"])["train.target_return"]
+            self.recorder.restore(self.resumed["recorder"], saved_target)
         best = self.recorder.eval_best
         self.evaluator = PeriodicEvaluator(cfg, run_dir, self.recorder.global_step, best and best["mean_return"])
         self.stop = StopRequest()
@@ -71,9 +71,9 @@ class Run:
         ckpt.restore_rng_states(state["rng"])
         if self.normalizer is not None:  # the same experiment: both or neither have statistics
             self.normalizer.load_state_dict(state["normalizer"])
-        old_metrics, new_metrics = path.parent / "metrics.jsonl", self.run_dir / "metrics.jsonl"
-        if old_metrics.exists() and not new_metrics.exists():
-            shutil.copyfile(old_metrics, new_metrics)  # the new run dir holds the whole curve
+        # The new run dir holds the whole curve up to the checkpoint, and nothing after it.
+        ckpt.keep_metrics_of_checkpoint(path.parent / METRICS_NAME, self.run_dir / METRICS_NAME,
+                                   state["recorder"].get("metrics_bytes"))
         print(f"resuming from {path} at global_step {state['global_step']}", file=sys.stderr)
         return state
 
