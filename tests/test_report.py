@@ -108,6 +108,30 @@ def test_one_seed_has_no_interval_and_every_header_says_what_its_cells_hold(tmp_
     assert (rows[1]["final_return_mean"], rows[1]["ci95_low"], rows[1]["sps"]) == ("6.12", "5.0", "1000")
 
 
+def test_a_run_without_episodes_is_left_out_of_the_mean_and_its_curve_and_the_table_says_so(tmp_path):
+    from a3c.report.curves import setting_curve
+
+    write_run(tmp_path / "runs" / "r0", 0.01, 0, final=10.0)
+    write_run(tmp_path / "runs" / "r1", 0.01, 1, final=20.0)
+    write_run(tmp_path / "runs" / "r2", 0.01, 2, final=0.0)
+    (tmp_path / "runs" / "r2" / "metrics.jsonl").write_text(json.dumps({"global_step": 100, "losses/policy": 0.1}) + "\n")
+    summary = json.loads((tmp_path / "runs" / "r2" / "summary.json").read_text())
+    (tmp_path / "runs" / "r2" / "summary.json").write_text(json.dumps({**summary, "mean_return_last_100": None}))
+    markdown = build_report([tmp_path / "runs"], tmp_path / "md")[0]
+    assert "| all runs | 3 | 15.0 [10.0, 20.0] (2 runs) |" in markdown
+    _, [setting] = group_settings([load_run(d) for d in find_run_dirs([tmp_path / "runs"])])
+    mean, low, high = setting_curve(setting.runs, np.array([50, 100]))
+    assert mean.tolist() == [15.0, 15.0] and low[-1] == 10.0 and high[-1] == 20.0
+
+
+def test_settings_whose_floats_agree_to_three_digits_stay_apart_and_are_labelled_in_full(tmp_path):
+    for seed, lr in enumerate((0.0012341, 0.0012349, 0.005)):
+        write_run(tmp_path / "runs" / f"r{seed}", 0.01, seed, 10.0 * seed, config_extra={"algo": {"lr": lr}})
+    _, settings = group_settings([load_run(d) for d in find_run_dirs([tmp_path / "runs"])])
+    assert sorted((s.label, len(s.runs)) for s in settings) == [
+        ("algo.lr=0.0012341", 1), ("algo.lr=0.0012349", 1), ("algo.lr=0.005", 1)]
+
+
 def test_no_runs_is_a_clear_error(tmp_path, capsys):
     with pytest.raises(SystemExit, match="no run directories"):
         main([str(tmp_path)])

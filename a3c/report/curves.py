@@ -37,10 +37,14 @@ def running_mean_at(steps: np.ndarray, returns: np.ndarray, grid: np.ndarray, wi
 
 
 def setting_curve(runs: list, grid: np.ndarray, seed: int = 0):
-    """(mean, low, high) over the runs of one setting on the grid."""
+    """(mean, low, high) over the runs of one setting on the grid; a run with no episode has no
+    curve and is left out, as the table leaves it out of the mean."""
     values = np.stack([running_mean_at(r.curve_steps, r.curve_returns, grid, r.curve_window) for r in runs])
+    with_episodes = ~np.isnan(values).all(axis=1)
+    if with_episodes.any():
+        values = values[with_episodes]
     mean = values.mean(axis=0)
-    if len(runs) < 2:
+    if len(values) < 2:
         return mean, mean, mean
     low, high = np.full_like(mean, np.nan), np.full_like(mean, np.nan)
     defined = ~np.isnan(values).any(axis=0)

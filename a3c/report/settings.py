@@ -66,13 +66,23 @@ def label_keys(runs: list[Run], pool_budgets: bool = False) -> list[str]:
 
 
 def group_settings(runs: list[Run], pool_budgets: bool = False) -> tuple[list[str], list[Setting]]:
+    """Runs of exactly equal label keys are one setting. Labels show floats by 3 significant
+    digits, and in full where that would give two settings one label (a random search can draw
+    0.0012341 and 0.0012349)."""
     keys = label_keys(runs, pool_budgets)
-    settings: dict[str, Setting] = {}
+    by_values: dict[str, list[Run]] = {}
     for run in runs:
-        values = {key.removesuffix(".name"): short_value(run.config.get(key)) for key in keys}
-        label = " ".join(f"{key}={value}" for key, value in values.items()) or "all runs"
-        settings.setdefault(label, Setting(label, values=values)).runs.append(run)
-    return keys, list(settings.values())
+        by_values.setdefault(json.dumps([run.config.get(key) for key in keys]), []).append(run)
+    settings = [_setting(group, keys, short_value) for group in by_values.values()]
+    shared = {label for label, n in Counter(setting.label for setting in settings).items() if n > 1}
+    settings = [_setting(s.runs, keys, str) if s.label in shared else s for s in settings]
+    return keys, settings
+
+
+def _setting(runs: list[Run], keys: list[str], show) -> Setting:
+    values = {key.removesuffix(".name"): show(runs[0].config.get(key)) for key in keys}
+    label = " ".join(f"{key}={value}" for key, value in values.items()) or "all runs"
+    return Setting(label, runs=runs, values=values)
 
 
 def warn_repeated_seeds(settings: list[Setting]) -> None:
@@ -101,6 +111,7 @@ def setting_row(setting: Setting, seed: int = 0) -> dict:
         "ci95_low": low,
         "ci95_high": high,
         "final_return_iqm": stats.iqm(finals) if len(finals) else float("nan"),
+        "final_runs": len(finals),  # runs with a final return (a run with no episode has none)
         "solved": len(solved),
         "median_steps_to_target": _median([r.summary["solved_at_step"] for r in solved]),
         "median_seconds_to_target": _median([r.summary["solved_at_seconds"] for r in solved]),

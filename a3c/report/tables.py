@@ -53,16 +53,21 @@ def _cells(row: dict, columns: list[tuple]) -> list[str]:
     cells = []
     for _, key in columns:
         if key == FINAL:
-            cells.append(_mean_with_interval(row["final_return_mean"], row["ci95_low"], row["ci95_high"]))
+            cell = _mean_with_interval(row["final_return_mean"], row["ci95_low"], row["ci95_high"])
+            cells.append(_of_runs(cell, row["final_runs"], row["seeds"]))
         elif key == FINAL_EVAL:
             cell = _mean_with_interval(row["eval_return_mean"], row["eval_ci95_low"], row["eval_ci95_high"])
-            runs = row["eval_runs"]
-            cells.append(cell if runs == row["seeds"] else f"{cell} ({runs} run{'' if runs == 1 else 's'})")
+            cells.append(_of_runs(cell, row["eval_runs"], row["seeds"]))
         elif key == "solved":
             cells.append(f"{row['solved']}/{row['seeds']}")
         else:
             cells.append(_number(row[key], digits=DIGITS.get(key, DEFAULT_DIGITS)))
     return cells
+
+
+def _of_runs(cell: str, runs: int, seeds: int) -> str:
+    """A mean over fewer runs than the row's seeds says so."""
+    return cell if runs == seeds else f"{cell} ({runs} run{'' if runs == 1 else 's'})"
 
 
 def markdown(rows: list[dict], metric: str = "train") -> str:
