@@ -122,6 +122,7 @@ def test_a_run_without_episodes_is_left_out_of_the_mean_and_its_curve_and_the_ta
     _, [setting] = group_settings([load_run(d) for d in find_run_dirs([tmp_path / "runs"])])
     mean, low, high = setting_curve(setting.runs, np.array([50, 100]))
     assert mean.tolist() == [15.0, 15.0] and low[-1] == 10.0 and high[-1] == 20.0
+    assert setting.runs[0].final_source == "all 2 training episodes"  # not "the last 100"
 
 
 def test_settings_whose_floats_agree_to_three_digits_stay_apart_and_are_labelled_in_full(tmp_path):

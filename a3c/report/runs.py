@@ -43,7 +43,8 @@ class Run:
     def final_source(self) -> str | None:
         """Which numbers `final` is, said in the table (metric eval reads two kinds of evaluation)."""
         if self.metric == "train":
-            return "last 100 training episodes"
+            episodes = len(self.curve_returns)
+            return "last 100 training episodes" if episodes >= 100 or not episodes else f"all {episodes} training episodes"
         if self.final_eval is not None:
             return "a3c-eval of the final policy" + _episodes(self.final_eval_episodes)
         if self.summary.get("eval_last_mean_return") is not None:

@@ -38,8 +38,9 @@ def main(run: Path) -> None:
         entropy = sum(r["losses/entropy"] for r in near) / len(near)
         silent = sum(r["probes/actor_inactive_units"] for r in near) / len(near)
         print(f"| {step / 1e6:.2f}M | {mean:.1f} | {entropy:.3f} | {silent:.2f} |")
+    summary = json.loads((run / "summary.json").read_text())  # the run's own count, past its last game
     print(f"\n{len(games)} games; best game {max(score for _, _, score in games):+.0f}; "
-          f"{games[-1][0]:,} agent steps in {rows[-1]['wall_time'] / 3600:.2f} h")
+          f"{summary['global_step']:,} agent steps in {summary['wall_seconds'] / 3600:.2f} h")
 
 
 if __name__ == "__main__":
