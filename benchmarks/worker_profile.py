@@ -50,18 +50,31 @@ def default_config() -> Config:
         return OmegaConf.to_object(compose("train", overrides=["logger=off"]))
 
 
-def loop(cfg: Config, hogwild: bool, seconds: float, profile: cProfile.Profile | None = None,
-         clock=time.process_time) -> float:
-    """Env steps per second of `clock` of one worker's loop over `seconds` (after a one-second
-    warm-up); by default per CPU-second of this process, which another load hardly changes."""
+def shared_model(cfg: Config, context=mp) -> tuple:
+    """What the parent of a Hogwild run hands its workers: the global model and the optimizer
+    statistics in shared memory, and the shared step counter (made by `context`, whose
+    processes will use it)."""
     torch.manual_seed(0)
     model = build_model(cfg, *env_spaces(cfg.env))
-    optimizer = make_optimizer(model.parameters(), cfg.algo)
-    counter, queue = mp.Value("q", 0), mp.Queue()
+    model.share_memory()
+    return model, make_optimizer(model.parameters(), cfg.algo).share_memory(), context.Value("q", 0)
+
+
+def loop(cfg: Config, hogwild: bool, seconds: float, profile: cProfile.Profile | None = None,
+         clock=time.process_time, shared: tuple | None = None) -> float:
+    """Env steps per second of `clock` of one worker's loop over `seconds` (after a one-second
+    warm-up); by default per CPU-second of this process, which another load hardly changes.
+    A Hogwild loop updates `shared` (from shared_model) when given, else a model of its own."""
+    queue = mp.Queue()
     if hogwild:
-        model.share_memory()
-        optimizer.attach(optimizer.share_memory())
+        model, optim_state, counter = shared if shared is not None else shared_model(cfg)
+        optimizer = make_optimizer(model.parameters(), cfg.algo)
+        optimizer.attach(optim_state)
         threading.Thread(target=_drain, args=(queue,), daemon=True).start()
+    else:
+        torch.manual_seed(0)
+        model = build_model(cfg, *env_spaces(cfg.env))
+        optimizer, counter = make_optimizer(model.parameters(), cfg.algo), mp.Value("q", 0)
     learner = Learner(cfg, 0, model, optimizer, cfg.workers.envs_per_worker, local_copy=hogwild)
     report, steps, start = Report(0, 0), 0, clock()
     counted_from = None
