@@ -121,7 +121,14 @@ def test_the_pendulum_preset_is_the_zoo_setting():
         ("env=pong env.normalize_obs=true", "env.normalize_obs=True is not allowed: false for ALE/Pong-v5's image observations"),
         ("env.clip_reward=0", "env.clip_reward=0.0 is not allowed: a bound > 0 on normalized rewards"),
         ("algo=ac_q algo.gae_lambda=0.9", "algo.gae_lambda=0.9 is not allowed: 1.0 when algo.critic=q"),
-        ("train.seed=-1", "train.seed=-1 is not allowed: an integer >= 0"),
+        ("train.seed=-1", "train.seed=-1 is not allowed: an integer from 0 to 922337203685476"),
+        # torch takes seeds below 2**63, and a run draws up to train.seed * 10,000.
+        ("train.seed=10000000000000000", "train.seed=10000000000000000 is not allowed: an integer from 0 to"),
+        # NaN passes no bound's check by failing it, inf would fail in a worker: both by key.
+        ("algo.lr=inf", "algo.lr=inf is not allowed: a finite number"),
+        ("model=mlp_lstm model.lstm_forget_bias=nan", "model.lstm_forget_bias=nan is not allowed: a finite number"),
+        ("env.hide_obs=[0,1,2,3]", "env.hide_obs=[0, 1, 2, 3] is not allowed: indices of some, not all, of the 4 entries"),
+        ("env=gym env.id=InvertedPendulum-v2", "env.id='InvertedPendulum-v2' is not allowed: it cannot be made here (ImportError"),
         ("algo=reinforce algo.critic=q", "algo.value_coef=0.0 is not allowed: > 0 when algo.critic=q (at 0 the critic never learns"),
     ],
 )
@@ -151,7 +158,8 @@ def test_reinforce_cannot_bootstrap_without_a_critic():
         # Hydra's hint for a misspelt key adds it; the schema still refuses it.
         ("+algo.entropy=0.1", ["error: algo.entropy=0.1 is not allowed: algo has no such key; did you mean algo.entropy_coef?"]),
         ("+foo=3", ["error: foo=3 is not allowed: the config has no such key"]),
-        ("train.seed=-1", ["error: train.seed=-1 is not allowed: an integer >= 0"]),
+        ("train.seed=-1", ["error: train.seed=-1 is not allowed: an integer from 0 to 922337203685476"]),
+        ("env.hide_obs=[0,1,2,3]", ["error: env.hide_obs=[0, 1, 2, 3] is not allowed"]),  # was a crash in the check
     ],
 )
 def test_bad_input_on_the_command_line_fails_before_training(tmp_path, override, expected):

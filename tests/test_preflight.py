@@ -153,3 +153,15 @@ def test_each_job_is_validated_once(tmp_path, args, seeds):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"env checks: {seeds}" in result.stderr, result.stderr[-2000:]
+
+
+def test_a_check_that_crashes_stops_the_run_rather_than_warning_and_starting_it(capsys):
+    # Hydra reports an exception raised in a callback as a warning and runs the job anyway.
+    from omegaconf import OmegaConf
+
+    from a3c.cli.hooks import Preflight
+
+    with pytest.raises(SystemExit) as stopped:
+        Preflight().on_run_start(OmegaConf.create({"hydra": {}}))  # no run dir: the check itself fails
+    assert stopped.value.code == 1
+    assert capsys.readouterr().err.startswith("error: the start-up checks failed (")

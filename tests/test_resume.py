@@ -12,6 +12,7 @@ from conftest import ctrl_c_as_from_a_terminal, make_config, run_cli
 from wandb_reader import read_records
 
 from a3c.run import train
+from a3c.run.carried_metrics import UNFINISHED_METRICS_NAME
 from a3c.run.checkpoint import load_checkpoint, save_atomically
 
 SERIAL = ["workers=serial", "logger=off", "train.progress=false", "train.target_return=null"]
@@ -136,6 +137,53 @@ def test_resuming_a_different_experiment_is_refused_naming_every_change(tmp_path
     assert result.returncode == 2
     assert "was trained on CartPole-v1, this run asks for Acrobot-v1: another env is another experiment" in result.stderr
     assert not (tmp_path / "run").exists()
+
+
+def _files(run_dir) -> dict:
+    return {path.relative_to(run_dir): path.read_bytes() for path in sorted(run_dir.rglob("*")) if path.is_file()}
+
+
+def test_a_refused_run_into_a_run_directory_leaves_that_run_as_it_was(tmp_path):
+    run = ["algo=reinforce", *SERIAL, "train.total_steps=500", f"hydra.run.dir={tmp_path / 'run'}"]
+    assert run_cli(*run, cwd=tmp_path).returncode == 0
+    before = _files(tmp_path / "run")
+    for refused in (["algo.lr=0.01"], [f"train.resume={tmp_path / 'run'}", "algo.lr=0.01"]):
+        result = run_cli(*run, *refused, cwd=tmp_path)
+        assert result.returncode == 2 and result.stderr.count("error:") == 1, result.stderr[-2000:]
+        assert "algo.lr=0.001" in result.stderr and "algo.lr=0.01" in result.stderr
+        assert _files(tmp_path / "run") == before  # config.yaml, .hydra/, the log: nothing rewritten
+
+
+def test_resuming_into_a_directory_that_holds_another_run_is_refused(tmp_path):
+    for name, seed in (("a", 0), ("b", 1)):
+        train.run(make_config(*SERIAL, f"train.seed={seed}", "train.total_steps=500"), tmp_path / name)
+    before = _files(tmp_path / "b")
+    result = run_cli(f"train.resume={tmp_path / 'a'}", "train.total_steps=1000", f"hydra.run.dir={tmp_path / 'b'}", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"hydra.run.dir='{tmp_path / 'b'}' already holds another run" in result.stderr
+    assert _files(tmp_path / "b") == before
+
+
+def test_a_requeued_resumed_run_goes_on_from_its_own_checkpoint(tmp_path, capsys):
+    train.run(make_config(*SERIAL, "train.total_steps=500"), tmp_path / "a")
+    resumed = [*SERIAL, f"train.resume={tmp_path / 'a'}"]
+    train.run(make_config(*resumed, "train.total_steps=1000"), tmp_path / "b")
+    capsys.readouterr()
+    again = train.run(make_config(*resumed, "train.total_steps=1500"), tmp_path / "b")  # the same command, requeued
+    assert f"resuming from {tmp_path / 'b' / 'checkpoint.pt'} at global_step 1000" in capsys.readouterr().err
+    assert again["global_step"] == 1500 and again["resumed_from"] == str((tmp_path / "a").resolve())  # one lineage
+    steps = [step for step, _ in _episodes(tmp_path / "b")]
+    assert steps == sorted(steps) and len(steps) == again["episodes"]  # one curve from 0, nothing twice
+
+
+def test_a_run_killed_before_its_first_checkpoint_starts_over_with_its_curve_set_aside(tmp_path):
+    run_dir = tmp_path / "run"
+    train.run(make_config(*SERIAL, "train.total_steps=1000"), run_dir)
+    (run_dir / "checkpoint.pt").unlink()  # as if killed before writing one
+    dead_curve = (run_dir / "metrics.jsonl").read_bytes()
+    summary = train.run(make_config(*SERIAL, "train.total_steps=500"), run_dir)
+    assert (run_dir / UNFINISHED_METRICS_NAME).read_bytes() == dead_curve
+    assert len(_episodes(run_dir)) == summary["episodes"] and _episodes(run_dir)[-1][0] <= 500 + 4
 
 
 WRITER = """

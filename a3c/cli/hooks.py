@@ -9,8 +9,8 @@ directory (record_failure) and the launcher goes on with the rest.
 from __future__ import annotations
 
 import sys
-import tempfile
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,9 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from a3c.cli.preflight import check_writable
 from a3c.cli.sweep_summary import FAILED_NAME, finished_jobs, sweep_summary
-from a3c.config.rules import ConfigError, require
+from a3c.config.rules import ConfigError
 from a3c.config.schema import BOOKKEEPING_KEYS, flatten
 
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
@@ -33,14 +34,25 @@ class Preflight(Callback):
         self.jobs: int | None = None
         self.finished_before: set[Path] = set()  # a sweep run again into its directory continues
 
+    # Hydra reports an exception raised in a callback as a warning and starts the job anyway:
+    # a check that crashes must stop the run as a refusal does (SystemExit passes through).
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
-        from a3c.cli.preflight import check_job, check_settings, resource_warnings
+        with _failing_closed():
+            self._check_run(config)
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        with _failing_closed():
+            self._check_sweep(config)
+
+    def _check_run(self, config: DictConfig) -> None:
+        from a3c.cli.preflight import check_job, check_resume, check_settings, resource_warnings
 
         try:
             check_writable("hydra.run.dir", Path(config.hydra.run.dir))
             settings = check_settings(config)  # a bad value is refused before anything starts
             _start_worker_server_if_needed(config)  # its imports run while the env is checked
             cfg = check_job(config, settings)
+            check_resume(config, cfg)
         except ConfigError as err:
             _refuse([f"error: {err}"])
         warnings = resource_warnings(cfg)
@@ -50,7 +62,7 @@ class Preflight(Callback):
                             "does: add -m to run the sweep; this is one run with the config's own values")
         _warn(warnings)
 
-    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+    def _check_sweep(self, config: DictConfig) -> None:
         from a3c.cli.preflight import check_job, resource_warnings
 
         self.finished_before = finished_jobs(Path(config.hydra.sweep.dir))
@@ -134,25 +146,6 @@ def check_search_space(config: DictConfig) -> None:
         _refuse(errors + ["no trial of the search was started"])
 
 
-def check_writable(key: str, directory: Path) -> None:
-    """Hydra would fail creating it with a chain of tracebacks. Tried for real, then undone: a
-    permission check cannot tell that /proc or a read-only mount takes no directory."""
-    missing = [path for path in (directory, *directory.parents) if not path.exists()]  # deepest first
-    existing = directory.parents[len(missing) - 1] if missing else directory
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        tempfile.TemporaryFile(dir=directory).close()
-    except OSError as err:
-        reason = f"{existing} is not a writable directory" if not existing.is_dir() else err.strerror or str(err)
-        require(False, key, str(directory), f"a directory this user can create and write ({reason})")
-    finally:
-        for path in missing:  # Hydra makes it once the checks pass: a refused run leaves nothing
-            try:
-                path.rmdir()
-            except OSError:
-                pass
-
-
 def record_failure(job_dir: Path, message: str) -> None:
     """A failed job's error line, for the end of its sweep to list."""
     (job_dir / FAILED_NAME).write_text(message + "\n")
@@ -160,6 +153,15 @@ def record_failure(job_dir: Path, message: str) -> None:
 
 def clear_failure(job_dir: Path) -> None:
     (job_dir / FAILED_NAME).unlink(missing_ok=True)  # from an earlier sweep into the same directory
+
+
+@contextmanager
+def _failing_closed():
+    try:
+        yield
+    except Exception as err:  # noqa: BLE001 - a bug in a check, not a bad value: still no run
+        print(f"error: the start-up checks failed ({type(err).__name__}: {err}); nothing was started", file=sys.stderr)
+        sys.exit(1)
 
 
 def _refuse(lines: list[str]) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 import os
+import tempfile
+from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from a3c import CONF_DIR
-from a3c.config.rules import ConfigError, typed_settings
+from a3c.config.rules import ConfigError, require, typed_settings
 from a3c.config.schema import Config
 
 # Env presets that take any id of their family. Every other preset names one task: its name
@@ -40,6 +42,24 @@ def check_job(config: DictConfig, settings: Config | None = None, job_will_run: 
     if job_will_run:
         _CHECKED[OmegaConf.to_yaml(task)] = cfg
     return cfg
+
+
+def check_resume(config: DictConfig, cfg: Config) -> None:
+    """A resume that train_job would refuse (another experiment, another run's directory), refused
+    before Hydra writes its files into the directory: a refused run leaves the run it names as
+    it was. Loads torch only where there is a checkpoint to read."""
+    run_dir = Path(config.hydra.run.dir)
+    if not cfg.train.resume and not (run_dir / "checkpoint.pt").is_file():
+        return
+    from a3c.cli.resume import resumed_config
+    from a3c.run.checkpoint import CheckpointError, check_same_experiment, load_checkpoint, resume_source
+
+    try:
+        resumed = resumed_config(cfg, list(config.hydra.overrides.task), run_dir)
+        path = resume_source(resumed, run_dir)
+        check_same_experiment(load_checkpoint(path)["config"], resumed, path)
+    except CheckpointError as err:
+        raise ConfigError(str(err)) from None
 
 
 def checked_config(task: DictConfig) -> Config:
@@ -86,3 +106,22 @@ def resource_warnings(cfg: Config) -> list[str]:
         return [f"warning: workers.count={cfg.workers.count} Hogwild processes on {cores} cores: they take turns "
                 f"on the cores, each slower; workers.count={cores} fits this machine"]
     return []
+
+
+def check_writable(key: str, directory: Path) -> None:
+    """Hydra would fail creating it with a chain of tracebacks. Tried for real, then undone: a
+    permission check cannot tell that /proc or a read-only mount takes no directory."""
+    missing = [path for path in (directory, *directory.parents) if not path.exists()]  # deepest first
+    existing = directory.parents[len(missing) - 1] if missing else directory
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=directory).close()
+    except OSError as err:
+        reason = f"{existing} is not a writable directory" if not existing.is_dir() else err.strerror or str(err)
+        require(False, key, str(directory), f"a directory this user can create and write ({reason})")
+    finally:
+        for path in missing:  # Hydra makes it once the checks pass: a refused run leaves nothing
+            try:
+                path.rmdir()
+            except OSError:
+                pass

@@ -44,7 +44,13 @@ def _validate_env(env_cfg: EnvConfig, critic: str, model: ModelConfig) -> None:
         raise ConfigError(f"env.id={env_cfg.id!r} is not allowed: a registered gymnasium id ({err})") from None
     if env_cfg.hide_obs:
         _check_hidden_entries(env_cfg, spec)
-    observation_space, action_space = env_spaces(env_cfg)
+    try:
+        observation_space, action_space = env_spaces(env_cfg)
+    except ConfigError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a registered id whose package is missing or too new
+        raise ConfigError(f"env.id={env_cfg.id!r} is not allowed: it cannot be made here "
+                          f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})") from None
     _check_spaces(observation_space, action_space, env_cfg.id, critic, model)
     shape = observation_space.shape
     require(not env_cfg.normalize_obs or len(shape) == 1, "env.normalize_obs", True,
@@ -57,6 +63,8 @@ def _check_hidden_entries(env_cfg: EnvConfig, spec) -> None:
     bare.close()
     require(len(shape) == 1 and max(env_cfg.hide_obs) < shape[0], "env.hide_obs", list(env_cfg.hide_obs),
            f"indices into {env_cfg.id}'s flat observation of shape {shape}")
+    require(len(set(env_cfg.hide_obs)) < shape[0], "env.hide_obs", list(env_cfg.hide_obs),
+           f"indices of some, not all, of the {shape[0]} entries of {env_cfg.id}'s observation")
 
 
 def _check_spaces(obs_space: gym.Space, action_space: gym.Space, env_id: str, critic: str, model: ModelConfig) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
 from a3c.config.schema import (
     ARCHS,
+    SEEDS_PER_RUN,
     CRITICS,
     ENV_BACKENDS,
     GAUSSIAN_STDS,
@@ -25,7 +27,12 @@ from a3c.config.schema import (
     Config,
     EvalConfig,
     ModelConfig,
+    flatten,
 )
+
+
+# The largest train.seed whose run's seeds (train.seed * SEEDS_PER_RUN + i) torch still takes.
+MAX_SEED = (2**63 - 1) // SEEDS_PER_RUN - 1
 
 
 class ConfigError(ValueError):
@@ -66,6 +73,7 @@ def validate_settings(cfg: Config) -> None:
     """Ranges and cross-field rules that types alone cannot express, none of which needs an
     env (a3c/cli/validate.py adds those that do). Raises ConfigError."""
     algo, workers, train = cfg.algo, cfg.workers, cfg.train
+    _require_finite(cfg)
     require(algo.critic in CRITICS, "algo.critic", algo.critic, f"one of {', '.join(CRITICS)}")
     require(algo.optimizer in OPTIMIZERS, "algo.optimizer", algo.optimizer, f"one of {', '.join(OPTIMIZERS)}")
     require(algo.loss_reduction in LOSS_REDUCTIONS, "algo.loss_reduction", algo.loss_reduction,
@@ -95,8 +103,9 @@ def validate_settings(cfg: Config) -> None:
     require(workers.mode in WORKER_MODES, "workers.mode", workers.mode, f"one of {', '.join(WORKER_MODES)}")
     require(workers.count >= 1, "workers.count", workers.count, "an integer >= 1")
     require(workers.envs_per_worker >= 1, "workers.envs_per_worker", workers.envs_per_worker, "an integer >= 1")
-    # numpy and gymnasium take only unsigned seeds (a negative one fails deep in env.reset).
-    require(train.seed >= 0, "train.seed", train.seed, "an integer >= 0")
+    # numpy and gymnasium take only unsigned seeds (a negative one fails deep in env.reset), and
+    # a run draws seeds up to train.seed * SEEDS_PER_RUN, which torch takes below 2**63.
+    require(0 <= train.seed <= MAX_SEED, "train.seed", train.seed, f"an integer from 0 to {MAX_SEED}")
     require(train.total_steps >= 1, "train.total_steps", train.total_steps, "an integer >= 1")
     require(train.max_minutes > 0, "train.max_minutes", train.max_minutes, "minutes > 0")
     require(train.checkpoint_every_steps >= 0, "train.checkpoint_every_steps", train.checkpoint_every_steps, "an integer >= 0 (0: only at the end)")
@@ -124,9 +133,18 @@ def validate_settings(cfg: Config) -> None:
            "indices >= 0 of the flat observation")
 
 
+def _require_finite(cfg: Config) -> None:
+    """NaN compares false with every bound, and an infinite learning rate or init is a NaN a few
+    steps later, in a worker: refused here, by key. Only budgets and clipping bounds may be inf."""
+    for key, value in flatten(dataclasses.asdict(cfg)).items():
+        if isinstance(value, float) and not math.isfinite(value):
+            unbounded = key.startswith(("train.", "env.")) and not math.isnan(value)
+            require(unbounded, key, value, "a finite number")
+
+
 def validate_eval(options: EvalConfig) -> None:
     require(options.episodes >= 1, "eval.episodes", options.episodes, "an integer >= 1")
-    require(options.seed >= 0, "eval.seed", options.seed, "an integer >= 0")
+    require(0 <= options.seed <= MAX_SEED, "eval.seed", options.seed, f"an integer from 0 to {MAX_SEED}")
 
 
 def _validate_model(model: ModelConfig) -> None:

@@ -48,15 +48,40 @@ def load_checkpoint(path: Path) -> dict:
 
 def resume_source(cfg: Config, run_dir: Path) -> Path | None:
     """train.resume (a run directory or a checkpoint file), else this run's own checkpoint if
-    one is already there (a requeued job), else None."""
+    one is already there (a requeued job), else None. A run directory holding another run's
+    checkpoint is refused: resuming into it would overwrite that run."""
+    own = run_dir / CHECKPOINT_NAME
     if cfg.train.resume:
-        path = Path(cfg.train.resume)
-        path = path / CHECKPOINT_NAME if path.is_dir() else path
+        path = _checkpoint_of(cfg.train.resume)
         if not path.is_file():
             raise CheckpointError(f"train.resume={cfg.train.resume!r}: no checkpoint there (expected a run directory or a {CHECKPOINT_NAME})")
-        return path
-    own = run_dir / CHECKPOINT_NAME
+        if not own.is_file() or own.resolve() == path.resolve():
+            return path
+        if _resumed_from(own) == path.resolve():
+            return own  # a requeued job of a resumed run: its own checkpoint is further on
+        raise CheckpointError(f"hydra.run.dir={str(run_dir)!r} already holds another run ({own}): resume "
+                              f"{cfg.train.resume!r} into a new directory, or continue that run without train.resume")
     return own if own.is_file() else None
+
+
+def resumed_from(path: Path, saved_config: dict, run_dir: Path) -> str | None:
+    """The run directory that a run resumed from `path` continues, if not its own: the
+    checkpoint's run, or, for the run's own checkpoint, the run it had continued (a requeued job)."""
+    origin = path.parent.resolve()
+    if origin == run_dir.resolve() and (earlier := saved_settings(saved_config).get("train.resume")):
+        origin = _checkpoint_of(earlier).parent.resolve()
+    return str(origin) if origin != run_dir.resolve() else None
+
+
+def _checkpoint_of(resume: str) -> Path:
+    path = Path(resume)
+    return path / CHECKPOINT_NAME if path.is_dir() else path
+
+
+def _resumed_from(checkpoint: Path) -> Path | None:
+    """The checkpoint file the run of `checkpoint` was started from with train.resume, if any."""
+    resume = saved_settings(load_checkpoint(checkpoint)["config"]).get("train.resume")
+    return _checkpoint_of(resume).resolve() if resume else None
 
 
 def saved_settings(saved: dict) -> dict:
@@ -88,16 +113,3 @@ def restore_rng_states(states: dict) -> None:
     np.random.set_state(states["numpy"])
     random.setstate(states["python"])
 
-
-def keep_metrics_of_checkpoint(source: Path, target: Path, size: int | None) -> None:
-    """Make `target` the metrics.jsonl a resumed run goes on from: the first `size` bytes of the
-    checkpoint's run's `source` (all of it for a checkpoint that does not say), so that the
-    lines written after an older checkpoint (a run killed, then resumed from its last periodic
-    one) are not counted twice. `target` may be `source` itself (resuming in place)."""
-    if not target.exists():
-        if source.exists():
-            with open(source, "rb") as old, open(target, "wb") as new:
-                new.write(old.read() if size is None else old.read(size))
-    elif size is not None and target.stat().st_size > size:
-        with open(target, "rb+") as file:
-            file.truncate(size)

@@ -16,6 +16,7 @@ from a3c.envs.normalize import make_normalizer
 from a3c.learn.shared_optim import make_optimizer
 from a3c.run import checkpoint as ckpt
 from a3c.run import startup
+from a3c.run.carried_metrics import keep_metrics_of_checkpoint, set_aside_unfinished_metrics
 from a3c.run.evaluate import PeriodicEvaluator
 from a3c.run.hogwild import run_hogwild
 from a3c.run.in_process import make_learners, run_in_process
@@ -61,10 +62,10 @@ class Run:
         """Checks everything (readable, same experiment) before any worker starts."""
         path = ckpt.resume_source(self.cfg, self.run_dir)
         if path is None:
+            set_aside_unfinished_metrics(self.run_dir)
             return {}
-        origin = path.parent.resolve()
-        self.resumed_from = str(origin) if origin != self.run_dir.resolve() else None
         state = ckpt.load_checkpoint(path)
+        self.resumed_from = ckpt.resumed_from(path, state["config"], self.run_dir)
         ckpt.check_same_experiment(state["config"], self.cfg, path)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
@@ -72,7 +73,7 @@ class Run:
         if self.normalizer is not None:  # the same experiment: both or neither have statistics
             self.normalizer.load_state_dict(state["normalizer"])
         # The new run dir holds the whole curve up to the checkpoint, and nothing after it.
-        ckpt.keep_metrics_of_checkpoint(path.parent / METRICS_NAME, self.run_dir / METRICS_NAME,
+        keep_metrics_of_checkpoint(path.parent / METRICS_NAME, self.run_dir / METRICS_NAME,
                                    state["recorder"].get("metrics_bytes"))
         print(f"resuming from {path} at global_step {state['global_step']}", file=sys.stderr)
         return state
@@ -137,8 +138,8 @@ def run(cfg: Config, run_dir: Path) -> dict:
     """Train until solved or out of budget; write config.yaml, metrics.jsonl, summary.json,
     checkpoint.pt and policy.pt: the same run directory from the CLI or from code."""
     run_dir.mkdir(parents=True, exist_ok=True)
+    state = Run(cfg, run_dir)  # a refused resume raises here, before the directory is touched
     OmegaConf.save(OmegaConf.structured(cfg), run_dir / "config.yaml")
-    state = Run(cfg, run_dir)
     stop_reason, exit_code = "error", 1
     try:
         with state.stop:
