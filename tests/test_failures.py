@@ -93,8 +93,14 @@ def test_a_main_process_killed_outright_leaves_none_of_its_processes_behind(tmp_
     if len(workers_of(process.pid)) != 3:
         process.kill()
         raise AssertionError("two workers and the evaluator did not start")
-    family = descendants_of(process.pid)  # and the fork server, and CPython's resource tracker
+    kill_and_expect_no_descendant_left(process)  # the fork server and CPython's resource tracker too
+
+
+def kill_and_expect_no_descendant_left(process: subprocess.Popen, ready: bool = True) -> None:
+    """SIGKILL the main process; every process below it must be gone within 10 s."""
+    family = descendants_of(process.pid)
     try:
+        assert ready, "the processes to watch did not start"
         process.kill()
         process.communicate(timeout=30)
         deadline = time.monotonic() + 10
@@ -106,6 +112,20 @@ def test_a_main_process_killed_outright_leaves_none_of_its_processes_behind(tmp_
         for pid in family:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_a_search_killed_outright_leaves_none_of_its_trials_training(tmp_path):
+    # The search presets run trials in joblib's worker processes, children of the sweep's main
+    # process, which outlive it unless each job watches it.
+    process = subprocess.Popen([sys.executable, "-m", "a3c", "-m", "experiment=search", "hydra.sweeper.n_trials=2",
+                                "hydra.sweeper.n_jobs=2", "train.total_steps=100000000", "train.max_minutes=5",
+                                "logger=off", f"hydra.sweep.dir={tmp_path / 'search'}"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    trials = lambda: list((tmp_path / "search").glob("*/metrics.jsonl"))  # noqa: E731
+    while len(trials()) < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    kill_and_expect_no_descendant_left(process, ready=len(trials()) == 2)
 
 
 def test_a_killed_worker_stops_the_run_within_seconds_naming_it(tmp_path):

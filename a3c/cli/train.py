@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -25,6 +27,7 @@ register_configs()
 # Hydra's plugin scan misses a namespace package installed in editable mode (make install).
 Plugins.instance().register(ResumableOptunaSweeper)
 log = logging.getLogger(__name__)
+_watching_the_sweep = False  # this process exits with the sweep's main process (a launcher's worker)
 
 
 class JobFailed(Exception):
@@ -51,6 +54,7 @@ def main(cfg: DictConfig) -> float | None:
             sys.exit(failure.exit_code)
     # One job of a sweep: whatever it fails with fails only itself; the launcher goes on with
     # the rest, and the end of the sweep lists the failures (a3c/cli/hooks.py).
+    _exit_with_the_sweep()
     clear_failure(run_dir)
     try:
         return train_job(cfg, run_dir)
@@ -62,6 +66,18 @@ def main(cfg: DictConfig) -> float | None:
         log.exception("the job failed")  # the traceback goes to the job's log
         record_failure(run_dir, f"{type(err).__name__}: {err} (the traceback is in the job's log)")
     return None
+
+
+def _exit_with_the_sweep() -> None:
+    """A job in a launcher's worker process (joblib's) dies with the sweep's main process, its
+    parent, however that dies: left alone it would train on for its whole budget, and then
+    wait for the next job."""
+    global _watching_the_sweep
+    if multiprocessing.parent_process() is not None and not _watching_the_sweep:
+        from a3c.run.processes import exit_with
+
+        exit_with(os.getppid())
+        _watching_the_sweep = True  # once per worker process, which runs many jobs
 
 
 def remove_if_unused(run_dir: Path) -> None:

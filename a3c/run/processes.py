@@ -32,7 +32,12 @@ def become_child_of(main_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     torch.set_num_threads(1)
-    threading.Thread(target=_exit_when_gone, args=(main_pid,), name="watch-main", daemon=True).start()
+    exit_with(main_pid)
+
+
+def exit_with(pid: int) -> None:
+    """Exit this process at once when process `pid` exits, however it dies (a watcher thread)."""
+    threading.Thread(target=_exit_when_gone, args=(pid,), name="watch-main", daemon=True).start()
 
 
 def _exit_when_gone(pid: int) -> None:
