@@ -128,6 +128,38 @@ def test_a_search_killed_outright_leaves_none_of_its_trials_training(tmp_path):
     kill_and_expect_no_descendant_left(process, ready=len(trials()) == 2)
 
 
+CRASHING_ENV = """
+import sys
+import gymnasium as gym
+from gymnasium.envs.classic_control.cartpole import CartPoleEnv
+
+class CrashingCartPole(CartPoleEnv):
+    steps = 0
+
+    def step(self, action):
+        CrashingCartPole.steps += 1
+        if CrashingCartPole.steps > 300:
+            raise RuntimeError("boom from the env's step")
+        return super().step(action)
+
+gym.register("Crash-v0", entry_point=CrashingCartPole, max_episode_steps=500)
+from a3c.__main__ import main
+main()
+"""
+
+
+def test_an_in_process_worker_that_raises_ends_the_run_with_one_error_line_and_a_checkpoint(tmp_path):
+    run_dir = tmp_path / "run"
+    result = subprocess.run([sys.executable, "-c", CRASHING_ENV, "env=gym", "env.id=Crash-v0", "workers=serial",
+                             "logger=off", "train.progress=false", f"hydra.run.dir={run_dir}"],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 1
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line == (f"error: the run failed: RuntimeError: boom from the env's step; partial results and a "
+                         f"checkpoint are in {run_dir}")
+    assert (run_dir / "checkpoint.pt").exists() and "HYDRA_FULL_ERROR" not in result.stderr
+
+
 def test_a_killed_worker_stops_the_run_within_seconds_naming_it(tmp_path):
     run_dir = tmp_path / "run"
     process = start(run_dir)

@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import shutil
 import sys
+import traceback
 from pathlib import Path
 
 import hydra
@@ -131,6 +132,10 @@ def train_job(cfg: DictConfig, run_dir: Path) -> float | None:
         sys.exit(130)
     except train.RunFailed as err:
         raise JobFailed(f"{err}; partial results and a checkpoint are in {run_dir}", exit_code=1) from None
+    except Exception as err:  # an in-process worker's error (its env raised): as a Hogwild worker's is told
+        traceback.print_exc()
+        raise JobFailed(f"the run failed: {type(err).__name__}: {err}; partial results and a checkpoint are "
+                        f"in {run_dir}", exit_code=1) from None
     if summary["stop_reason"] == train.INTERRUPTED:  # Ctrl-C or SIGTERM (preemption)
         print(f"interrupted: results and a checkpoint to resume from are in {run_dir}", file=sys.stderr)
         log.info("interrupted at global_step %d: a checkpoint to resume from is in the run directory", summary["global_step"])
