@@ -41,6 +41,10 @@ def test_a_job_that_fails_at_run_time_fails_only_itself(tmp_path):
     assert f"error: 1 of 3 jobs failed:\n  {sweep / '1'}: train.resume='{damaged / 'checkpoint.pt'}' is not a readable checkpoint" in result.stderr
     assert "Traceback" not in result.stderr
     assert (sweep / "0" / "a3c-train.log").exists()  # Hydra's log, named after the app
+    # Another sweep into the same directory, whose one job runs: job 1's failure was the last sweep's.
+    again = run_cli("-m", "train.resume=null", *TINY, f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "failed" not in again.stderr
 
 
 def test_an_env_id_under_another_tasks_preset_is_refused_saying_what_to_use(tmp_path):

@@ -9,6 +9,7 @@ directory (record_failure) and the launcher goes on with the rest.
 from __future__ import annotations
 
 import sys
+import time
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -33,6 +34,7 @@ class Preflight(Callback):
     def __init__(self) -> None:
         self.jobs: int | None = None
         self.finished_before: set[Path] = set()  # a sweep run again into its directory continues
+        self.started = 0.0  # when the sweep started: a failure recorded before is an earlier sweep's
 
     # Hydra reports an exception raised in a callback as a warning and starts the job anyway:
     # a check that crashes must stop the run as a refusal does (SystemExit passes through).
@@ -65,6 +67,8 @@ class Preflight(Callback):
     def _check_sweep(self, config: DictConfig) -> None:
         from a3c.cli.preflight import check_job, resource_warnings
 
+        self.started = time.time()
+
         self.finished_before = finished_jobs(Path(config.hydra.sweep.dir))
         jobs = sweep_jobs(config)
         if jobs is None:  # another sweeper chooses its jobs as it goes: each job checks itself
@@ -93,7 +97,7 @@ class Preflight(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        failed = sorted(sweep_dir.glob(f"**/{FAILED_NAME}"))
+        failed = sorted(path for path in sweep_dir.glob(f"**/{FAILED_NAME}") if path.stat().st_mtime >= self.started)
         print(sweep_summary(sweep_dir, self.jobs, self.finished_before, failed), file=sys.stderr)
         if failed:
             sys.exit(1)
