@@ -218,6 +218,8 @@ def test_a_value_no_run_takes_in_the_search_space_is_refused_before_any_trial(tm
         "(from the search space algo.n_steps=choice(-1, 5))",
         "no trial of the search was started",
     ]
+    # Nor is the study recorded: its settings would then refuse the corrected command.
+    assert not (tmp_path / "search" / "optuna.journal").exists()
 
 
 def test_a_bad_objective_stops_a_single_run_too(tmp_path):

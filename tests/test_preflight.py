@@ -29,6 +29,20 @@ def test_a_sweep_with_one_bad_value_fails_before_any_job_starts(tmp_path):
     assert not sweep.exists()
 
 
+@pytest.mark.parametrize("values, expected", [
+    ("algo=a3c,a3cc", "error: In 'train': Could not find 'algo/a3cc'"),
+    ("algo.lr=0.001,abc", "error: Error merging override algo.lr=abc: Value 'abc' of type 'str' could not be "
+                          "converted to Float (job 1 of 2)"),
+])
+def test_a_sweep_value_that_does_not_compose_is_refused_before_any_job_starts(tmp_path, values, expected):
+    sweep = tmp_path / "sweep"
+    result = run_cli("-m", values, *TINY, f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(expected) and result.stderr.count("error:") == 1, result.stderr
+    assert result.stderr.strip().endswith("no job of the sweep was started")
+    assert not sweep.exists()
+
+
 def test_a_job_that_fails_at_run_time_fails_only_itself(tmp_path):
     damaged = tmp_path / "damaged"
     damaged.mkdir()
