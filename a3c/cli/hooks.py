@@ -18,19 +18,14 @@ from typing import Any
 
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 
-from a3c.cli.preflight import check_writable
+from a3c.cli.preflight import COMPOSE_ERRORS, check_writable, why
 from a3c.cli.sweep_summary import FAILED_NAME, finished_jobs, sweep_summary
 from a3c.config.rules import ConfigError
 from a3c.config.schema import BOOKKEEPING_KEYS, flatten
 
-# Hydra's and OmegaConf's words for a job that does not compose (no such group option, a value
-# of the wrong type): bad input, as a ConfigError is.
-COMPOSE_ERRORS = (HydraException, OmegaConfBaseException)
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 OPTUNA_SWEEPER = "ResumableOptunaSweeper"  # ours (hydra_plugins/a3c_search, a3c/cli/search.py)
 
@@ -92,7 +87,7 @@ class Preflight(Callback):
             try:
                 cfg = check_job(loader.load_sweep_config(config, list(overrides)))
             except COMPOSE_ERRORS + (ConfigError,) as err:
-                errors[_why(err)].append(num)
+                errors[why(err)].append(num)
                 continue
             warnings += [w for w in resource_warnings(cfg) if w not in warnings]
         if errors:
@@ -140,13 +135,13 @@ def check_search_space(config: DictConfig) -> None:
         # What every trial shares: checked, never run as a job of its own.
         shared = check_job(loader.load_sweep_config(config, fixed), job_will_run=False)
     except COMPOSE_ERRORS + (ValueError,) as err:  # a ConfigError, a search space Optuna refuses
-        _refuse([f"error: {_why(err)}"])
+        _refuse([f"error: {why(err)}"])
     errors = []
     for search_space, overrides in bounds:
         try:
             check_job(loader.load_sweep_config(config, fixed + overrides), job_will_run=False)
         except COMPOSE_ERRORS + (ConfigError,) as err:
-            errors.append(f"error: {_why(err)} (from the search space {search_space})")
+            errors.append(f"error: {why(err)} (from the search space {search_space})")
     if errors:
         _refuse(errors + ["no trial of the search was started"])
     searched = {bound.split("=", 1)[0] for _, overrides in bounds for bound in overrides}
@@ -165,13 +160,6 @@ def record_failure(job_dir: Path, message: str) -> None:
 
 def clear_failure(job_dir: Path) -> None:
     (job_dir / FAILED_NAME).unlink(missing_ok=True)  # from an earlier sweep into the same directory
-
-
-def _why(err: Exception) -> str:
-    """The error, with the first line of its cause: Hydra's "Error merging override algo.lr=abc"
-    says which override, its cause why (a str that could not be converted to float)."""
-    cause = str(err.__cause__).splitlines()[0] if err.__cause__ is not None and str(err.__cause__) else ""
-    return f"{err}: {cause}" if cause and cause not in str(err) else str(err)
 
 
 @contextmanager

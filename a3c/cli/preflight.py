@@ -7,7 +7,9 @@ import os
 import tempfile
 from pathlib import Path
 
+from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf.errors import OmegaConfBaseException
 
 from a3c import CONF_DIR
 from a3c.config.rules import ConfigError, require, typed_settings
@@ -17,6 +19,10 @@ from a3c.config.schema import Config
 # (the run directory's), target and tuned settings (conf/tuned/<algo>_<env>.yaml) are that task's.
 ANY_ID_ENVS = {"gym": "", "atari": "ALE/", "minatar": "MinAtar/"}
 
+
+# Hydra's and OmegaConf's words for a job that does not compose (no such group option, a value
+# of the wrong type): bad input, as a ConfigError is.
+COMPOSE_ERRORS = (HydraException, OmegaConfBaseException)
 
 # Each job's config as the hooks checked it, by the job's composed config: the job takes it
 # from here rather than checking it again (a job launched in a process of its own checks itself).
@@ -125,3 +131,10 @@ def check_writable(key: str, directory: Path) -> None:
                 path.rmdir()
             except OSError:
                 pass
+
+
+def why(err: Exception) -> str:
+    """The error, with the first line of its cause: Hydra's "Error merging override algo.lr=abc"
+    says which override, its cause why (a str that could not be converted to float)."""
+    cause = str(err.__cause__).splitlines()[0] if err.__cause__ is not None and str(err.__cause__) else ""
+    return f"{err}: {cause}" if cause and cause not in str(err) else str(err)
