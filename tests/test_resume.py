@@ -176,6 +176,26 @@ def test_a_requeued_resumed_run_goes_on_from_its_own_checkpoint(tmp_path, capsys
     assert steps == sorted(steps) and len(steps) == again["episodes"]  # one curve from 0, nothing twice
 
 
+def test_a_resumed_run_continued_in_place_twice_keeps_its_lineage(tmp_path):
+    train.run(make_config(*SERIAL, "train.total_steps=500"), tmp_path / "a")
+    train.run(make_config(*SERIAL, f"train.resume={tmp_path / 'a'}", "train.total_steps=1000"), tmp_path / "b")
+    for steps in (1500, 2000):  # without train.resume: the directory's own checkpoint
+        summary = train.run(make_config(*SERIAL, f"train.total_steps={steps}"), tmp_path / "b")
+    assert summary["resumed_from"] == str((tmp_path / "a").resolve())
+
+
+def test_a_run_rolls_back_in_place_to_an_older_checkpoint_of_its_own(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    train.run(make_config(*SERIAL, "train.total_steps=500"), run_dir)
+    (run_dir / "at_500.pt").write_bytes((run_dir / "checkpoint.pt").read_bytes())
+    train.run(make_config(*SERIAL, "train.total_steps=1000"), run_dir)  # on from its own checkpoint
+    straight = train.run(make_config(*SERIAL, "train.total_steps=1000"), tmp_path / "straight")
+    capsys.readouterr()
+    again = train.run(make_config(*SERIAL, f"train.resume={run_dir / 'at_500.pt'}", "train.total_steps=1000"), run_dir)
+    assert f"resuming from {run_dir / 'at_500.pt'} at global_step 500" in capsys.readouterr().err
+    assert _episodes(run_dir) == _episodes(tmp_path / "straight") and again["episodes"] == straight["episodes"]
+
+
 def test_a_run_killed_before_its_first_checkpoint_starts_over_with_its_curve_set_aside(tmp_path):
     run_dir = tmp_path / "run"
     train.run(make_config(*SERIAL, "train.total_steps=1000"), run_dir)
@@ -184,6 +204,13 @@ def test_a_run_killed_before_its_first_checkpoint_starts_over_with_its_curve_set
     summary = train.run(make_config(*SERIAL, "train.total_steps=500"), run_dir)
     assert (run_dir / UNFINISHED_METRICS_NAME).read_bytes() == dead_curve
     assert len(_episodes(run_dir)) == summary["episodes"] and _episodes(run_dir)[-1][0] <= 500 + 4
+    # Killed again before a checkpoint, then another run is resumed into it: its curve, whole lines.
+    (run_dir / "checkpoint.pt").unlink()
+    dead_curve = (run_dir / "metrics.jsonl").read_bytes()
+    train.run(make_config(*SERIAL, "train.seed=1", "train.total_steps=300"), tmp_path / "other")
+    train.run(make_config(*SERIAL, "train.seed=1", f"train.resume={tmp_path / 'other'}", "train.total_steps=600"), run_dir)
+    assert (run_dir / UNFINISHED_METRICS_NAME).read_bytes() == dead_curve
+    assert _episodes(run_dir)[:len(_episodes(tmp_path / "other"))] == _episodes(tmp_path / "other")
 
 
 WRITER = """

@@ -9,7 +9,6 @@ directory (record_failure) and the launcher goes on with the rest.
 from __future__ import annotations
 
 import sys
-import time
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -34,7 +33,7 @@ class Preflight(Callback):
     def __init__(self) -> None:
         self.jobs: int | None = None
         self.finished_before: set[Path] = set()  # a sweep run again into its directory continues
-        self.started = 0.0  # when the sweep started: a failure recorded before is an earlier sweep's
+        self.failures_before: dict[Path, tuple] = {}  # an earlier sweep's, in this sweep's directory
 
     # Hydra reports an exception raised in a callback as a warning and starts the job anyway:
     # a check that crashes must stop the run as a refusal does (SystemExit passes through).
@@ -67,7 +66,7 @@ class Preflight(Callback):
     def _check_sweep(self, config: DictConfig) -> None:
         from a3c.cli.preflight import check_job, resource_warnings
 
-        self.started = time.time()
+        self.failures_before = _failures(Path(config.hydra.sweep.dir))
 
         self.finished_before = finished_jobs(Path(config.hydra.sweep.dir))
         jobs = sweep_jobs(config)
@@ -97,10 +96,15 @@ class Preflight(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        failed = sorted(path for path in sweep_dir.glob(f"**/{FAILED_NAME}") if path.stat().st_mtime >= self.started)
+        failed = sorted(path for path, stamp in _failures(sweep_dir).items() if self.failures_before.get(path) != stamp)
         print(sweep_summary(sweep_dir, self.jobs, self.finished_before, failed), file=sys.stderr)
         if failed:
             sys.exit(1)
+
+
+def _failures(sweep_dir: Path) -> dict[Path, tuple]:
+    """Each failed job's record, by which file it is (a job run again writes a new one)."""
+    return {path: (path.stat().st_ino, path.stat().st_mtime_ns) for path in sweep_dir.glob(f"**/{FAILED_NAME}")}
 
 
 def sweep_jobs(config: DictConfig) -> list[list[str]] | None:

@@ -13,16 +13,22 @@ UNFINISHED_METRICS_NAME = "metrics.unfinished.jsonl"  # a killed run's curve, wi
 
 def keep_metrics_of_checkpoint(source: Path, target: Path, size: int | None) -> None:
     """Make `target` the metrics.jsonl a resumed run goes on from: the first `size` bytes of the
-    checkpoint's run's `source` (all of it for a checkpoint that does not say), so that the
-    lines written after an older checkpoint (a run killed, then resumed from its last periodic
-    one) are not counted twice. `target` may be `source` itself (resuming in place)."""
-    if not target.exists():
-        if source.exists():
-            with open(source, "rb") as old, open(target, "wb") as new:
-                new.write(old.read() if size is None else old.read(size))
-    elif size is not None and target.stat().st_size > size:
-        with open(target, "rb+") as file:
-            file.truncate(size)
+    checkpoint's run's `source` (all of it for a checkpoint written before sizes were kept), so
+    that the lines written after an older checkpoint (a run killed, then resumed from its last
+    periodic one) are not counted twice. `target` may be `source` itself (resuming in place); a
+    `target` holding another curve (a run killed before its first checkpoint) is set aside."""
+    if not source.exists():
+        return
+    kept = source.read_bytes()
+    kept = kept if size is None else kept[:size]
+    if target.exists():
+        current = target.read_bytes()
+        if current.startswith(kept):  # this curve, and perhaps lines written after the checkpoint
+            if len(current) > len(kept) and size is not None:
+                target.write_bytes(kept)
+            return
+        set_aside_unfinished_metrics(target.parent)
+    target.write_bytes(kept)
 
 
 def set_aside_unfinished_metrics(run_dir: Path) -> None:

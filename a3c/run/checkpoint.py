@@ -55,8 +55,8 @@ def resume_source(cfg: Config, run_dir: Path) -> Path | None:
         path = _checkpoint_of(cfg.train.resume)
         if not path.is_file():
             raise CheckpointError(f"train.resume={cfg.train.resume!r}: no checkpoint there (expected a run directory or a {CHECKPOINT_NAME})")
-        if not own.is_file() or own.resolve() == path.resolve():
-            return path
+        if not own.is_file() or path.parent.resolve() == run_dir.resolve():
+            return path  # a new directory, or this run's own checkpoint (the latest, or one kept from before)
         if _resumed_from(own) == path.resolve():
             return own  # a requeued job of a resumed run: its own checkpoint is further on
         raise CheckpointError(f"hydra.run.dir={str(run_dir)!r} already holds another run ({own}): resume "
@@ -64,18 +64,25 @@ def resume_source(cfg: Config, run_dir: Path) -> Path | None:
     return own if own.is_file() else None
 
 
-def resumed_from(path: Path, saved_config: dict, run_dir: Path) -> str | None:
-    """The run directory that a run resumed from `path` continues, if not its own: the
-    checkpoint's run, or, for the run's own checkpoint, the run it had continued (a requeued job)."""
+def resumed_from(path: Path, saved: dict, run_dir: Path) -> str | None:
+    """The run directory that a run resumed from checkpoint `path` (its contents `saved`)
+    continues, if not its own: the checkpoint's run, or, for the run's own checkpoint, the one
+    that run continued, as the checkpoint recorded it (older ones: as its train.resume says)."""
     origin = path.parent.resolve()
-    if origin == run_dir.resolve() and (earlier := saved_settings(saved_config).get("train.resume")):
-        origin = _checkpoint_of(earlier).parent.resolve()
+    if origin != run_dir.resolve():
+        return str(origin)
+    if "resumed_from" in saved:
+        return saved["resumed_from"]
+    earlier = saved_settings(saved["config"]).get("train.resume")
+    origin = _checkpoint_of(earlier).parent.resolve() if earlier else origin
     return str(origin) if origin != run_dir.resolve() else None
 
 
 def _checkpoint_of(resume: str) -> Path:
+    """train.resume's checkpoint file: the path itself, or a run directory's (one that has
+    since moved away still names a directory, not a file)."""
     path = Path(resume)
-    return path / CHECKPOINT_NAME if path.is_dir() else path
+    return path / CHECKPOINT_NAME if path.is_dir() or (not path.exists() and path.suffix != ".pt") else path
 
 
 def _resumed_from(checkpoint: Path) -> Path | None:

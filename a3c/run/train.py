@@ -47,8 +47,7 @@ class Run:
         startup.mark("tracker_started")
         self.recorder = RunRecorder(run_dir, cfg, self.tracker)
         if self.resumed:
-            saved_target = ckpt.saved_settings(self.resumed["config"])["train.target_return"]
-            self.recorder.restore(self.resumed["recorder"], saved_target)
+            self.recorder.restore(self.resumed["recorder"], ckpt.saved_settings(self.resumed["config"])["train.target_return"])
         best = self.recorder.eval_best
         self.evaluator = PeriodicEvaluator(cfg, run_dir, self.recorder.global_step, best and best["mean_return"])
         self.stop = StopRequest()
@@ -65,7 +64,7 @@ class Run:
             set_aside_unfinished_metrics(self.run_dir)
             return {}
         state = ckpt.load_checkpoint(path)
-        self.resumed_from = ckpt.resumed_from(path, state["config"], self.run_dir)
+        self.resumed_from = ckpt.resumed_from(path, state, self.run_dir)
         ckpt.check_same_experiment(state["config"], self.cfg, path)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
@@ -91,6 +90,7 @@ class Run:
             "global_step": self.recorder.global_step, "recorder": self.recorder.state(),
             "rng": ckpt.rng_states(), "learners": [learner.state_dict() for learner in self.learners],
             "normalizer": self.normalizer_state(), "wandb_run_id": self.tracker.run_id, "config": asdict(self.cfg),
+            "resumed_from": self.resumed_from,
         })
 
     def save_policy(self) -> Path:
