@@ -161,6 +161,16 @@ def add_evaluations(path, periodic, final_policy=None):
         (path / "eval.json").write_text(json.dumps({"mean_return": final_policy}))
 
 
+def test_an_evaluation_of_a_policy_the_run_has_trained_on_from_does_not_stand_for_its_final_one(tmp_path):
+    write_run(tmp_path / "run", 0.0, 0, final=10.0)  # its summary: global_step 100
+    record = {"policy": "policy.pt", "greedy": True, "env_overrides": [], "episodes": 10}
+    (tmp_path / "run" / "evals.jsonl").write_text(json.dumps({**record, "global_step": 50, "mean_return": 7.0}) + "\n")
+    assert load_run(tmp_path / "run").final_eval is None  # evaluated at 50, then continued in place to 100
+    with open(tmp_path / "run" / "evals.jsonl", "a") as records:
+        records.write(json.dumps({**record, "global_step": 100, "mean_return": 9.0}) + "\n")
+    assert load_run(tmp_path / "run").final_eval == 9.0
+
+
 def test_the_eval_metric_scores_runs_by_their_evaluations_and_a3c_evals_final_policy(tmp_path):
     write_run(tmp_path / "runs" / "a", 0.0, 0, final=10.0)
     write_run(tmp_path / "runs" / "b", 0.0, 1, final=20.0)
