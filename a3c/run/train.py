@@ -42,6 +42,7 @@ class Run:
         self.resumed_from: str | None = None  # another run's directory, when train.resume names one
         self.optimizer = make_optimizer(self.model.parameters(), cfg.algo)
         self.resumed = self._load_resume_state()
+        OmegaConf.save(OmegaConf.structured(cfg), run_dir / "config.yaml")  # once a resume is known good
         startup.mark("global_model_built")
         self.tracker = make_tracker(cfg, run_dir, self.resumed.get("wandb_run_id"))
         startup.mark("tracker_started")
@@ -139,7 +140,6 @@ def run(cfg: Config, run_dir: Path) -> dict:
     checkpoint.pt and policy.pt: the same run directory from the CLI or from code."""
     run_dir.mkdir(parents=True, exist_ok=True)
     state = Run(cfg, run_dir)  # a refused resume raises here, before the directory is touched
-    OmegaConf.save(OmegaConf.structured(cfg), run_dir / "config.yaml")
     stop_reason, exit_code = "error", 1
     try:
         with state.stop:
