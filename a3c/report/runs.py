@@ -97,12 +97,12 @@ def load_run(run_dir: Path, metric: str = "train") -> Run:
                 returns.append(row[key])
     # Hogwild workers report in batches, so lines arrive a little out of step order.
     order = np.argsort(np.asarray(steps, dtype=float), kind="stable")
-    final_eval = final_policy_evaluation(run_dir, summary["global_step"])
+    final_eval = final_policy_evaluation(run_dir, summary.get("global_step"))
     return Run(run_dir, config, summary, np.asarray(steps, dtype=float)[order], np.asarray(returns, dtype=float)[order],
                final_eval and final_eval["mean_return"], metric, final_eval and final_eval.get("episodes"))
 
 
-def final_policy_evaluation(run_dir: Path, global_step: int) -> dict | None:
+def final_policy_evaluation(run_dir: Path, global_step: int | None) -> dict | None:
     """The latest a3c-eval record of the run's final policy (policy.pt, or checkpoint.pt for runs
     older than policy files) at the run's last `global_step`, greedy, with the run's own env
     settings: evals.jsonl's, else an older run's single eval.json when it is one of those.
@@ -114,7 +114,7 @@ def final_policy_evaluation(run_dir: Path, global_step: int) -> dict | None:
     elif (run_dir / "eval.json").exists():
         records = [json.loads((run_dir / "eval.json").read_text())]
     final = [r for r in records if Path(r.get("policy", "policy.pt")).name in FINAL_POLICY_FILES
-             and r.get("greedy", True) and not r.get("env_overrides") and r.get("global_step", global_step) == global_step]
+             and r.get("greedy", True) and not r.get("env_overrides") and global_step in (None, r.get("global_step", global_step))]
     return final[-1] if final else None
 
 
