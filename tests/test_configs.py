@@ -129,6 +129,8 @@ def test_the_pendulum_preset_is_the_zoo_setting():
         ("model=mlp_lstm model.lstm_forget_bias=nan", "model.lstm_forget_bias=nan is not allowed: a finite number"),
         ("env.hide_obs=[0,1,2,3]", "env.hide_obs=[0, 1, 2, 3] is not allowed: indices of some, not all, of the 4 entries"),
         ("env=gym env.id=InvertedPendulum-v2", "env.id='InvertedPendulum-v2' is not allowed: it cannot be made here (ImportError"),
+        ("env=gym env.id=no_such_module:Mine-v0", "env.id='no_such_module:Mine-v0' is not allowed: its module does not import "
+                                                 "(No module named 'no_such_module')"),
         ("algo=reinforce algo.critic=q", "algo.value_coef=0.0 is not allowed: > 0 when algo.critic=q (at 0 the critic never learns"),
     ],
 )

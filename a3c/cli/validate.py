@@ -10,7 +10,7 @@ from a3c.config.schema import IMAGE_ARCHS, Config, EnvConfig, ModelConfig
 from a3c.envs import env_spaces, register_env
 from a3c.envs.atari import is_ale_id
 from a3c.envs.envpool import check_envpool_settings, uses_envpool
-from a3c.envs.make import uses_atari_preprocessing
+from a3c.envs.make import registered_id, uses_atari_preprocessing
 
 
 def validate(cfg: Config) -> None:
@@ -32,14 +32,17 @@ def validate_env(cfg: Config) -> None:
 
 
 def _validate_env(env_cfg: EnvConfig, critic: str, model: ModelConfig) -> None:
-    register_env(env_cfg.id)
+    try:
+        register_env(env_cfg.id)
+    except ImportError as err:
+        raise ConfigError(f"env.id={env_cfg.id!r} is not allowed: its module does not import ({err})") from None
     if uses_atari_preprocessing(env_cfg):
         require(is_ale_id(env_cfg.id), "env.preprocessing", env_cfg.preprocessing,
                f"auto or none for {env_cfg.id}: the atari preprocessing needs an ALE/<Game>-v5 id")
     if uses_envpool(env_cfg):
         check_envpool_settings(env_cfg, uses_atari_preprocessing(env_cfg))
     try:
-        spec = gym.spec(env_cfg.id)
+        spec = gym.spec(registered_id(env_cfg.id))
     except gym.error.Error as err:
         raise ConfigError(f"env.id={env_cfg.id!r} is not allowed: a registered gymnasium id ({err})") from None
     if env_cfg.hide_obs:

@@ -3,6 +3,7 @@ gymnasium knows), then the wrappers every family can take."""
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import os
 import warnings
@@ -18,9 +19,18 @@ from a3c.envs.wrappers import HideObservation
 
 
 def register_env(env_id: str) -> None:
-    """Makes an id of a plugin family (ALE, MinAtar) known to gymnasium; others need nothing."""
+    """Makes an id of a plugin family (ALE, MinAtar) known to gymnasium, and imports the module of
+    gymnasium's "module:Id" form, which registers the researcher's own envs (in every process)."""
+    module, _, _ = env_id.rpartition(":")
+    if module:
+        importlib.import_module(module)
     register_atari(env_id)
     register_minatar(env_id)
+
+
+def registered_id(env_id: str) -> str:
+    """The id in gymnasium's registry: "Id" of "module:Id"."""
+    return env_id.rpartition(":")[2]
 
 
 def uses_atari_preprocessing(env_cfg: EnvConfig) -> bool:
