@@ -128,21 +128,27 @@ def test_a_search_killed_outright_leaves_none_of_its_trials_training(tmp_path):
     kill_and_expect_no_descendant_left(process, ready=len(trials()) == 2)
 
 
-CRASHING_ENV = """
-import sys
+def misbehaving_cartpole(env_id: str, after_steps: int, misbehaviour: str) -> str:
+    """A module that registers CartPole as env_id, misbehaving after so many steps (per process)."""
+    return f"""
+import time
 import gymnasium as gym
 from gymnasium.envs.classic_control.cartpole import CartPoleEnv
 
-class CrashingCartPole(CartPoleEnv):
+class MisbehavingCartPole(CartPoleEnv):
     steps = 0
 
     def step(self, action):
-        CrashingCartPole.steps += 1
-        if CrashingCartPole.steps > 300:
-            raise RuntimeError("boom from the env's step")
+        MisbehavingCartPole.steps += 1
+        if MisbehavingCartPole.steps > {after_steps}:
+            {misbehaviour}
         return super().step(action)
 
-gym.register("Crash-v0", entry_point=CrashingCartPole, max_episode_steps=500)
+gym.register("{env_id}", entry_point=MisbehavingCartPole, max_episode_steps=500)
+"""
+
+
+CRASHING_ENV = misbehaving_cartpole("Crash-v0", 300, "raise RuntimeError(\"boom from the env's step\")") + """
 from a3c.__main__ import main
 main()
 """
@@ -171,6 +177,29 @@ def test_a_killed_worker_stops_the_run_within_seconds_naming_it(tmp_path):
     assert seconds < 10
     assert re.search(r"error: worker-[01] died with exit code -9", stderr), stderr[-2000:]
     assert re.fullmatch(r"worker-[01] died with exit code -9", json.loads((run_dir / "summary.json").read_text())["stop_reason"])
+
+
+HANGING_ENV = misbehaving_cartpole("Hang-v0", 2000, "time.sleep(3600)  # as an env waiting on a lock or a socket")
+
+
+def test_a_worker_stuck_in_its_env_says_where_and_the_run_stops_after_train_stall_minutes(tmp_path):
+    # gymnasium's "module:Id" form: each worker imports the module, which registers the env.
+    (tmp_path / "hanging_env.py").write_text(HANGING_ENV)
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "a3c", *RUN_FOR_LONG, "env=gym", "env.id=hanging_env:Hang-v0", "train.stall_minutes=0.1",
+         f"hydra.run.dir={run_dir}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    wait_until_training(process, run_dir)
+    workers = workers_of(process.pid)
+    seconds, _, stderr = finish_within(process, 90)
+    assert process.returncode == 1, stderr[-2000:]
+    assert re.search(r'File ".*hanging_env.py", line \d+ in step', stderr)  # the stuck worker's stack
+    assert re.search(r"error: worker-[01] made no update for \d+ s \(train.stall_minutes=0.1\) and was killed", stderr)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert "made no update" in summary["stop_reason"] and summary["global_step"] > 0
+    assert (run_dir / "checkpoint.pt").exists()
+    assert not [pid for pid in workers if still_running(pid)]
 
 
 def test_a_run_directory_that_stops_taking_writes_ends_the_run_with_one_line_keeping_the_last_checkpoint(tmp_path, monkeypatch):

@@ -110,6 +110,7 @@ def validate_settings(cfg: Config) -> None:
     require(train.max_minutes > 0, "train.max_minutes", train.max_minutes, "minutes > 0")
     require(train.checkpoint_every_steps >= 0, "train.checkpoint_every_steps", train.checkpoint_every_steps, "an integer >= 0 (0: only at the end)")
     require(train.max_bad_updates >= 0, "train.max_bad_updates", train.max_bad_updates, "an integer >= 0")
+    require(train.stall_minutes >= 0, "train.stall_minutes", train.stall_minutes, "minutes >= 0 (0: never)")
     require(train.log_every_updates >= 1, "train.log_every_updates", train.log_every_updates, "an integer >= 1")
     require(train.eval_every_steps >= 0, "train.eval_every_steps", train.eval_every_steps, "an integer >= 0 (0 = off)")
     require(train.eval_episodes >= 1, "train.eval_episodes", train.eval_episodes, "an integer >= 1")

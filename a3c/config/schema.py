@@ -37,7 +37,7 @@ def first_seed(train_seed: int) -> int:
 # Keys (or key prefixes) that say how a run is watched, never what it learns: two runs that
 # differ only in these are the same experiment (checkpoint.py's resume check, search.py's study check).
 BOOKKEEPING_KEYS = ("train.progress", "train.log_every_updates", "train.checkpoint_every_steps", "train.resume",
-                    "train.max_bad_updates", "train.eval_", "logger.")  # evaluation envs' seeds start here: apart from training's
+                    "train.max_bad_updates", "train.stall_minutes", "train.eval_", "logger.")  # evaluation envs' seeds start here: apart from training's
 
 
 @dataclass
@@ -132,6 +132,7 @@ class TrainConfig:
     checkpoint_every_steps: int = 100_000  # 0: only at the end
     resume: Optional[str] = None  # a run directory or checkpoint; a run dir's own checkpoint resumes by itself
     max_bad_updates: int = 100  # NaN/inf updates skipped before the run stops with an error
+    stall_minutes: float = 5.0  # a Hogwild worker with no update for this long ends the run with an error (0: never)
     log_every_updates: int = 50  # per worker: loss means and SPS go out this often
     progress: bool = True
     eval_every_steps: int = 0  # greedy evaluation of the global model this often (0 = off); best_policy.pt

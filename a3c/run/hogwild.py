@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue as queue_module
+import signal
 import sys
 import time
 import torch.multiprocessing as mp
@@ -15,6 +16,7 @@ from a3c.run.loop_context import LoopContext
 from a3c.run.messages import Evaluation, ProcessFailed
 from a3c.run.processes import start_worker_server, worker_context
 from a3c.run.recorder import RunRecorder
+from a3c.run.stall_watch import StallWatch
 from a3c.run.stopping import RunFailed
 
 # How long stopped workers get to finish their update and flush the queue before termination.
@@ -35,10 +37,12 @@ def run_hogwild(ctx: LoopContext, eval_best: float | None) -> str:
     shared_optim_state = ctx.optimizer.share_memory()
     normalizer = ctx.normalizer.share_memory_() if ctx.normalizer is not None else None
     step_counter, stop_event, queue = mp_ctx.Value("q", ctx.recorder.global_step), mp_ctx.Event(), mp_ctx.Queue()
+    updates = mp_ctx.RawArray("q", ctx.cfg.workers.count)  # each worker's finished updates, for the stall watch
     workers = [
         mp_ctx.Process(
             target=hogwild_worker,
-            args=(os.getpid(), i, ctx.cfg, ctx.model, shared_optim_state, normalizer, step_counter, stop_event, queue),
+            args=(os.getpid(), i, ctx.cfg, ctx.model, shared_optim_state, normalizer, step_counter, stop_event, queue,
+                  updates),
             name=f"worker-{i}",
             daemon=True,
         )
@@ -56,24 +60,38 @@ def run_hogwild(ctx: LoopContext, eval_best: float | None) -> str:
         worker.start()
     startup.mark("workers_started")
     try:
-        return _watch(workers, queue, ctx)
+        return _watch(workers, queue, ctx, StallWatch(updates, ctx.cfg.train.stall_minutes * 60))
     finally:
         stop_event.set()
         _drain_and_join(workers, queue, ctx.recorder)
 
 
-def _watch(workers: list, queue, ctx: LoopContext) -> str:
-    """Record what the workers send until a stop condition; a dead worker ends the run."""
+def _watch(workers: list, queue, ctx: LoopContext, stall_watch: StallWatch) -> str:
+    """Record what the workers send until a stop condition; a dead or stalled worker ends the run."""
     while True:
         _consume(queue, ctx.recorder, timeout=0.2)
         dead = [w for w in workers if w.exitcode not in (None, 0)]
         if dead:
             _consume(queue, ctx.recorder, timeout=1.0)  # its own error message is likely on the way
             raise RunFailed(f"{dead[0].name} died with exit code {dead[0].exitcode}")
+        if (stall := stall_watch.stalled([w.exitcode is None for w in workers])) is not None:
+            _stop_stalled(workers[stall[0]], stall[1], ctx.cfg.train.stall_minutes)
         if (reason := ctx.between_updates()) is not None:
             return reason
         if all(w.exitcode == 0 for w in workers if w.name != "evaluator"):
             return "workers finished"
+
+
+def _stop_stalled(worker, seconds: float, limit_minutes: float) -> None:
+    """Print where the worker is stuck (its faulthandler, a3c/run/processes.py), kill it, fail."""
+    try:
+        os.kill(worker.pid, signal.SIGUSR1)
+        time.sleep(1.0)  # its stack goes to stderr meanwhile, unless it is stopped
+    except ProcessLookupError:
+        pass
+    worker.kill()
+    raise RunFailed(f"{worker.name} made no update for {seconds:.0f} s (train.stall_minutes={limit_minutes:g}) and "
+                    f"was killed; where it was stuck, if it could say, is printed above")
 
 
 def _consume(queue, recorder: RunRecorder, timeout: float) -> None:

@@ -8,6 +8,7 @@ clean, single-threaded process, which forking the parent (with W&B's threads) wo
 """
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import os
 import select
@@ -31,6 +32,7 @@ def become_child_of(main_pid: int) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # the main process asks a stalled child where it is
     torch.set_num_threads(1)
     exit_with(main_pid)
 
