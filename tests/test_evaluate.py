@@ -155,11 +155,13 @@ def metric_lines(run_dir: Path, key: str) -> list[dict]:
     return [line for line in lines if key in line]
 
 
-def test_periodic_evaluation_logs_greedy_returns_and_keeps_the_best_policy_without_changing_training(tmp_path):
+# Pendulum's tuned preset explores with gSDE, whose noise a batch of another size redraws.
+@pytest.mark.parametrize("env", ["cartpole", "pendulum"])
+def test_periodic_evaluation_logs_greedy_returns_and_keeps_the_best_policy_without_changing_training(tmp_path, env):
     runs = {}
     for every in (0, 1000):
         run_dir = tmp_path / f"every{every}"
-        result = run_cli(*SERIAL, "train.total_steps=4000", f"train.eval_every_steps={every}",
+        result = run_cli(*SERIAL, f"env={env}", "train.total_steps=4000", f"train.eval_every_steps={every}",
                          "train.eval_episodes=3", f"hydra.run.dir={run_dir}", cwd=tmp_path)
         assert result.returncode == 0, result.stderr[-3000:]
         runs[every] = run_dir
@@ -174,6 +176,34 @@ def test_periodic_evaluation_logs_greedy_returns_and_keeps_the_best_policy_witho
     returns = {every: [line["charts/episodic_return"] for line in metric_lines(run, "charts/episodic_return")]
                for every, run in runs.items()}
     assert returns[0] == returns[1000] and not (runs[0] / "best_policy.pt").exists()
+    # Nor does its time count as training's.
+    assert summary["eval_seconds"] > 0 and json.loads((runs[0] / "summary.json").read_text())["eval_seconds"] == 0
+
+
+def test_a_run_resumed_into_another_directory_takes_the_best_policy_its_summary_names(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    result = run_cli(*SERIAL, "train.total_steps=4000", "train.eval_every_steps=2000", "train.eval_episodes=2",
+                     f"hydra.run.dir={first}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    result = run_cli(*SERIAL, "train.total_steps=5000", "train.eval_every_steps=2000", "train.eval_episodes=2",
+                     f"train.resume={first}", f"hydra.run.dir={second}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads((second / "summary.json").read_text())
+    assert load_policy(second / "best_policy.pt")["global_step"] == summary["eval_best_at_step"] is not None
+
+
+def test_one_episode_gets_no_interval_and_seeds_the_policy_trained_on_are_warned_of(tmp_path):
+    run_dir = tmp_path / "run"
+    result = run_cli(*SERIAL, "train.total_steps=1000", "train.seed=100", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    result = run_eval(str(run_dir), "eval.episodes=1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "one episode: no CI" in result.stdout
+    written = json.loads((run_dir / "eval.json").read_text())
+    assert written["ci95_low"] is None and written["ci95_high"] is None
+    assert ("warning: eval.seed=1000000 plays env seeds 1000000-1000000, among those this policy trained with "
+            "(train.seed=100: 1000000-1009999)") in result.stderr
+    assert "warning" not in run_eval(str(run_dir), "eval.seed=5000000", cwd=tmp_path).stderr
 
 
 def test_hogwild_evaluates_in_a_process_of_its_own_and_wandb_keeps_the_policy_artifact(tmp_path):

@@ -20,7 +20,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from a3c.config.rules import ConfigError, validate_eval
-from a3c.config.schema import Config, EvalConfig
+from a3c.config.schema import SEEDS_PER_RUN, Config, EvalConfig, first_seed
 
 EVAL_NAME = "eval.json"  # the latest evaluation only
 EVALS_NAME = "evals.jsonl"  # one line per evaluation ever made: a3c-report picks from these
@@ -53,6 +53,7 @@ def evaluate_path(path: Path, overrides: list[str]) -> int:
     from a3c.run.evaluate import EvalError, film_path, play_episodes, summarize  # gymnasium only now
 
     validate(cfg)
+    _warn_of_training_seeds(options, cfg.train.seed)
     model = _model_for(cfg, payload, policy_path)
     torch.set_num_threads(1)
     torch.manual_seed(options.seed)  # eval.greedy=false samples actions
@@ -74,10 +75,22 @@ def evaluate_path(path: Path, overrides: list[str]) -> int:
     with open(policy_path.parent / EVALS_NAME, "a", encoding="utf-8") as records:
         records.write(json.dumps(result) + "\n")  # every evaluation, each with what it played
     kind = "greedy" if options.greedy else "sampled"
-    print(f"{cfg.env.id}: mean return {result['mean_return']:.1f} (95% CI [{result['ci95_low']:.1f}, "
-          f"{result['ci95_high']:.1f}], std {result['std_return']:.1f}) over {result['episodes']} {kind} episodes "
+    interval = (f"95% CI [{result['ci95_low']:.1f}, {result['ci95_high']:.1f}]" if result["ci95_low"] is not None
+                else "one episode: no CI")
+    print(f"{cfg.env.id}: mean return {result['mean_return']:.1f} ({interval}, std {result['std_return']:.1f}) "
+          f"over {result['episodes']} {kind} episodes "
           f"of the policy at step {result['global_step']:,}; written to {out} (and {EVALS_NAME})")
     return 0
+
+
+def _warn_of_training_seeds(options: EvalConfig, train_seed: int) -> None:
+    """The default eval seeds are apart from those of runs with train.seed < 100 only."""
+    trained_on = range(first_seed(train_seed), first_seed(train_seed) + SEEDS_PER_RUN)
+    played = range(options.seed, options.seed + options.episodes)
+    if played.start < trained_on.stop and trained_on.start < played.stop:
+        print(f"warning: eval.seed={options.seed} plays env seeds {played.start}-{played.stop - 1}, among those this "
+              f"policy trained with (train.seed={train_seed}: {trained_on.start}-{trained_on.stop - 1}); another "
+              f"eval.seed keeps the episodes new to it", file=sys.stderr)
 
 
 def parse_overrides(overrides: list[str]) -> tuple[EvalConfig, list[str]]:

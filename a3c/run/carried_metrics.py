@@ -1,11 +1,14 @@
 """What a run does with a metrics.jsonl already in its directory: a resumed run goes on from the
 curve its checkpoint recorded, and a run starting over sets a dead attempt's curve aside, so
-that no episode is counted twice and no curve continues another."""
+that no episode is counted twice and no curve continues another. A run resumed into a new
+directory also takes the best policy its checkpoint's summary names."""
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
+from a3c.run.policy_file import BEST_POLICY_NAME, PolicyFileError, load_policy
 from a3c.run.recorder import METRICS_NAME
 
 UNFINISHED_METRICS_NAME = "metrics.unfinished.jsonl"  # a killed run's curve, with no checkpoint to go on from
@@ -39,3 +42,17 @@ def set_aside_unfinished_metrics(run_dir: Path) -> None:
         metrics.replace(run_dir / UNFINISHED_METRICS_NAME)
         print(f"{metrics} of a run with no checkpoint moved to {UNFINISHED_METRICS_NAME}; this run starts at step 0",
               file=sys.stderr)
+
+
+def carry_best_policy(source_dir: Path, run_dir: Path, eval_best: dict | None) -> None:
+    """Copy source_dir's best_policy.pt into run_dir when it is the one the checkpoint's eval_best
+    names (same global_step): a later evaluation of the old run may have replaced it since."""
+    source, target = source_dir / BEST_POLICY_NAME, run_dir / BEST_POLICY_NAME
+    if eval_best is None or not source.exists() or source.resolve() == target.resolve():
+        return
+    try:
+        step = load_policy(source)["global_step"]
+    except PolicyFileError:
+        return
+    if step == eval_best["global_step"]:
+        shutil.copyfile(source, target)

@@ -88,7 +88,7 @@ def _play_one_episode_each(model: ActorCriticBase, envs: EnvBatch, greedy: bool)
 
 def summarize(outcomes: list[tuple[float, int]]) -> dict:
     returns = [float(r) for r, _ in outcomes]
-    low, high = bootstrap_ci(returns)
+    low, high = bootstrap_ci(returns) if len(returns) > 1 else (None, None)  # one episode: no interval
     return {
         "episodes": len(returns),
         "mean_return": float(np.mean(returns)),
@@ -120,7 +120,8 @@ class PeriodicEvaluator:
         # Fresh seeds each time (evaluations along a run do not replay the same starts), the
         # same ones after a resume.
         seed = EVAL_SEED_BASE + first_seed(self.cfg.train.seed) + index * self.cfg.train.eval_episodes
-        stats = summarize(play_episodes(model, self.cfg, normalizer_state, self.cfg.train.eval_episodes, True, seed))
+        with torch.random.fork_rng(devices=[]):  # training's draws stay training's (gSDE redraws its noise here)
+            stats = summarize(play_episodes(model, self.cfg, normalizer_state, self.cfg.train.eval_episodes, True, seed))
         if self.best_mean is None or stats["mean_return"] > self.best_mean:
             self.best_mean = stats["mean_return"]
             save_policy(self.run_dir / BEST_POLICY_NAME, model, self.cfg, normalizer_state, global_step)

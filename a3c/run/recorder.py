@@ -5,7 +5,6 @@ Metric names are an interface (README, W&B panels, a3c-report); they are fixed h
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 from tqdm import tqdm
@@ -15,6 +14,7 @@ from a3c.config.schema import Config
 from a3c.run import startup
 from a3c.run.latest_episodes import LatestEpisodes
 from a3c.run.messages import Report
+from a3c.run.training_clock import TrainingClock
 
 METRICS_NAME = "metrics.jsonl"
 EPISODIC_RETURN = "charts/episodic_return"
@@ -31,7 +31,7 @@ class RunRecorder:
     def __init__(self, run_dir: Path, cfg: Config, tracker):
         self.cfg = cfg
         self.tracker = tracker
-        self.start = time.monotonic()
+        self.clock = TrainingClock()
         self.global_step = 0
         self.episodes = 0
         self.bad_updates = 0  # skipped for a NaN or inf loss or gradient
@@ -55,7 +55,7 @@ class RunRecorder:
                 "metrics_bytes": self.metrics_path.stat().st_size,  # metrics.jsonl at this state
                 "recent_returns": self.window.returns(), "recent_steps": self.window.steps(), "solved_at_step": self.solved_at_step,
                 "solved_at_seconds": self.solved_at_seconds, "wall_seconds": self.wall_seconds,
-                "eval_last": self.eval_last, "eval_best": self.eval_best}
+                "eval_seconds": self.clock.eval_seconds, "eval_last": self.eval_last, "eval_best": self.eval_best}
 
     def restore(self, state: dict, saved_target: float | None) -> None:
         """Go on from a checkpoint: counters, the solved window, and the clock. A run resumed
@@ -67,13 +67,14 @@ class RunRecorder:
         self.solved_at_step, self.solved_at_seconds = state["solved_at_step"], state["solved_at_seconds"]
         if saved_target != self.cfg.train.target_return:
             self.solved_at_step, self.solved_at_seconds = first_solved(self.metrics_path, self.cfg.train.target_return)
-        self.start = time.monotonic() - state["wall_seconds"]
+        self.clock = TrainingClock(state["wall_seconds"], state.get("eval_seconds", 0.0))  # older checkpoints: no eval_seconds
         self.eval_last, self.eval_best = state.get("eval_last"), state.get("eval_best")  # older checkpoints: none
         self.progress.update(self.global_step)
 
     @property
     def wall_seconds(self) -> float:
-        return time.monotonic() - self.start
+        """Seconds of training since the run's first start (a3c/run/training_clock.py)."""
+        return self.clock.seconds
 
     def mean_recent_return(self) -> float | None:
         return self.window.mean()
@@ -151,6 +152,7 @@ class RunRecorder:
             "episodes": self.episodes,
             "bad_updates": self.bad_updates,
             "wall_seconds": round(self.wall_seconds, 3),
+            "eval_seconds": round(self.clock.eval_seconds, 3),
             "sps": round(self.global_step / max(self.wall_seconds, 1e-9), 1),
             "mean_return_last_100": mean,
             "target_return": cfg.train.target_return,

@@ -16,7 +16,7 @@ from a3c.envs.normalize import make_normalizer
 from a3c.learn.shared_optim import make_optimizer
 from a3c.run import checkpoint as ckpt
 from a3c.run import startup
-from a3c.run.carried_metrics import keep_metrics_of_checkpoint, set_aside_unfinished_metrics
+from a3c.run.carried_metrics import carry_best_policy, keep_metrics_of_checkpoint, set_aside_unfinished_metrics
 from a3c.run.evaluate import PeriodicEvaluator
 from a3c.run.hogwild import run_hogwild
 from a3c.run.in_process import make_learners, run_in_process
@@ -75,6 +75,7 @@ class Run:
         # The new run dir holds the whole curve up to the checkpoint, and nothing after it.
         keep_metrics_of_checkpoint(path.parent / METRICS_NAME, self.run_dir / METRICS_NAME,
                                    state["recorder"].get("metrics_bytes"))
+        carry_best_policy(path.parent, self.run_dir, state["recorder"].get("eval_best"))
         print(f"resuming from {path} at global_step {state['global_step']}", file=sys.stderr)
         return state
 
@@ -104,12 +105,12 @@ class Run:
 
     def evaluate_if_due(self) -> None:
         """In-process modes (Hogwild's evaluator is a process of its own)."""
-        step = self.recorder.global_step
-        if self.evaluator.due(step):
-            self.recorder.record_eval(step, self.evaluator.evaluate(self.model, self.normalizer_state(), step))
+        if self.evaluator.due(step := self.recorder.global_step):
+            with self.recorder.clock.paused():  # its seconds are not training's: SPS, time to solve, max_minutes
+                values = self.evaluator.evaluate(self.model, self.normalizer_state(), step)
+            self.recorder.record_eval(step, values)
 
-    def save_if_due(self) -> None:
-        """A checkpoint every train.checkpoint_every_steps env steps."""
+    def save_if_due(self) -> None:  # a checkpoint every train.checkpoint_every_steps env steps
         if self.next_checkpoint is not None and self.recorder.global_step >= self.next_checkpoint:
             self.save()
             every = self.cfg.train.checkpoint_every_steps
@@ -191,8 +192,7 @@ def _write_failure(run_dir: Path, err: OSError) -> str:
 
 
 def _build_global_parts(cfg: Config):
-    """The global model and the one set of normalization statistics (None when off) that
-    every worker adds to and the checkpoint saves."""
+    """The global model and the one set of normalization statistics (None when off) all workers share."""
     observation_space, action_space = env_spaces(cfg.env)  # made once, by validation
     model = build_model(cfg, observation_space, action_space)
     normalizer = make_normalizer(cfg.env, observation_space.shape, cfg.algo.gamma)
