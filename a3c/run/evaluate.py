@@ -129,13 +129,16 @@ class PeriodicEvaluator:
 
 
 def evaluator_process(main_pid: int, cfg: Config, run_dir: Path, global_model, normalizer, step_counter,
-                      stop_event, queue, best_mean: float | None) -> None:
+                      stop_event, queue, start_step: int, best_mean: float | None) -> None:
     """Hogwild: evaluates a snapshot of the shared model whenever the step counter passes the
-    next evaluation; sends an Evaluation to the parent, errors as a worker does."""
+    next evaluation after start_step, the run's; sends an Evaluation to the parent, errors as a
+    worker does."""
     become_child_of(main_pid)
     with failures_reported(queue, "evaluator"):
         snapshot = copy.deepcopy(global_model)  # private memory: the workers write the shared one
-        evaluator = PeriodicEvaluator(cfg, run_dir, step_counter.value, best_mean)
+        # From the run's start step, not the counter's now: started after the workers had passed
+        # an evaluation's step, it plays that one at once rather than skipping it.
+        evaluator = PeriodicEvaluator(cfg, run_dir, start_step, best_mean)
         while True:
             stopping = stop_event.wait(0.1)
             step = step_counter.value

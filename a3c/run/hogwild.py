@@ -53,7 +53,8 @@ def run_hogwild(ctx: LoopContext, eval_best: float | None) -> str:
         # draining of the queue. It reads the shared model, as the workers do.
         workers.append(mp_ctx.Process(
             target=evaluator_process,
-            args=(os.getpid(), ctx.cfg, ctx.run_dir, ctx.model, normalizer, step_counter, stop_event, queue, eval_best),
+            args=(os.getpid(), ctx.cfg, ctx.run_dir, ctx.model, normalizer, step_counter, stop_event, queue,
+                  ctx.recorder.global_step, eval_best),
             name="evaluator", daemon=True,
         ))
     for worker in workers:
