@@ -8,6 +8,7 @@ import sys
 import pytest
 from conftest import make_config, run_cli
 
+from a3c.cli.preflight import config_warnings
 from a3c.cli.validate import validate
 
 TINY = ["workers=serial", "train.total_steps=2000", "train.progress=false", "logger=off"]
@@ -94,6 +95,12 @@ def test_more_hogwild_workers_than_cores_are_warned_of(tmp_path):
         cwd=tmp_path, capture_output=True, text=True, timeout=300, preexec_fn=lambda: os.sched_setaffinity(0, one_core))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "warning: workers.count=2 Hogwild processes on 1 cores" in result.stderr
+
+
+def test_an_evaluation_period_past_the_budget_is_warned_of():
+    assert config_warnings(make_config("workers=serial", "train.total_steps=5000", "train.eval_every_steps=6000")) == [
+        "warning: train.eval_every_steps=6000 is past train.total_steps=5000: no periodic evaluation will run"]
+    assert config_warnings(make_config("workers=serial", "train.total_steps=5000", "train.eval_every_steps=5000")) == []
 
 
 def test_a_run_directory_that_cannot_be_created_is_one_clear_line(tmp_path):

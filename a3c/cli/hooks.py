@@ -46,7 +46,7 @@ class Preflight(Callback):
             self._check_sweep(config)
 
     def _check_run(self, config: DictConfig) -> None:
-        from a3c.cli.preflight import check_job, check_resume, check_settings, resource_warnings
+        from a3c.cli.preflight import check_job, check_resume, check_settings, config_warnings
 
         try:
             check_writable("hydra.run.dir", Path(config.hydra.run.dir))
@@ -56,7 +56,7 @@ class Preflight(Callback):
             check_resume(config, cfg)
         except ConfigError as err:
             _refuse([f"error: {err}"])
-        warnings = resource_warnings(cfg)
+        warnings = config_warnings(cfg)
         if config.hydra.sweeper.get("params"):
             keys = ", ".join(config.hydra.sweeper.params)
             warnings.append(f"warning: this config sweeps {keys} (hydra.sweeper.params), which only a multirun "
@@ -64,7 +64,7 @@ class Preflight(Callback):
         _warn(warnings)
 
     def _check_sweep(self, config: DictConfig) -> None:
-        from a3c.cli.preflight import check_job, resource_warnings
+        from a3c.cli.preflight import check_job, config_warnings
 
         self.failures_before = _failures(Path(config.hydra.sweep.dir))
 
@@ -88,7 +88,7 @@ class Preflight(Callback):
             except COMPOSE_ERRORS + (ConfigError,) as err:
                 errors[why(err)].append(num)
                 continue
-            warnings += [w for w in resource_warnings(cfg) if w not in warnings]
+            warnings += [w for w in config_warnings(cfg) if w not in warnings]
         if errors:
             _refuse([f"error: {message} (job{'s' * (len(nums) > 1)} {', '.join(map(str, nums))} of {len(jobs)})"
                      for message, nums in errors.items()] + ["no job of the sweep was started"])

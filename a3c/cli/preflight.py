@@ -108,12 +108,16 @@ def _preset_ids() -> dict[str, str]:
     return ids
 
 
-def resource_warnings(cfg: Config) -> list[str]:
-    cores = len(os.sched_getaffinity(0))
+def config_warnings(cfg: Config) -> list[str]:
+    """Settings that run, but not as the researcher likely means."""
+    warnings, cores, train = [], len(os.sched_getaffinity(0)), cfg.train
     if cfg.workers.mode == "hogwild" and cfg.workers.count > cores:
-        return [f"warning: workers.count={cfg.workers.count} Hogwild processes on {cores} cores: they take turns "
-                f"on the cores, each slower; workers.count={cores} fits this machine"]
-    return []
+        warnings.append(f"warning: workers.count={cfg.workers.count} Hogwild processes on {cores} cores: they take "
+                        f"turns on the cores, each slower; workers.count={cores} fits this machine")
+    if train.eval_every_steps > train.total_steps:
+        warnings.append(f"warning: train.eval_every_steps={train.eval_every_steps} is past train.total_steps="
+                        f"{train.total_steps}: no periodic evaluation will run")
+    return warnings
 
 
 def check_writable(key: str, directory: Path) -> None:
