@@ -128,6 +128,19 @@ def test_a_search_killed_outright_leaves_none_of_its_trials_training(tmp_path):
     kill_and_expect_no_descendant_left(process, ready=len(trials()) == 2)
 
 
+def test_a_killed_fork_server_stops_the_run_saying_so_not_blaming_a_worker(tmp_path):
+    run_dir = tmp_path / "run"
+    process = start(run_dir)
+    wait_until_training(process, run_dir)
+    workers = workers_of(process.pid)
+    server = [c for c in children_of(process.pid) if b"forkserver" in Path(f"/proc/{c}/cmdline").read_bytes()][0]
+    os.kill(server, signal.SIGKILL)
+    seconds, _, stderr = finish_within(process, 30)
+    assert process.returncode == 1 and seconds < 10
+    assert "error: the workers' fork server died (killed from outside the run?)" in stderr, stderr[-2000:]
+    assert not [pid for pid in workers if still_running(pid)]
+
+
 def misbehaving_cartpole(env_id: str, after_steps: int, misbehaviour: str) -> str:
     """A module that registers CartPole as env_id, misbehaving after so many steps (per process)."""
     return f"""

@@ -14,7 +14,7 @@ from a3c.run.evaluate import evaluator_process
 from a3c.run.hogwild_worker import hogwild_worker
 from a3c.run.loop_context import LoopContext
 from a3c.run.messages import Evaluation, ProcessFailed
-from a3c.run.processes import start_worker_server, worker_context
+from a3c.run.processes import start_worker_server, worker_context, worker_server_died
 from a3c.run.recorder import RunRecorder
 from a3c.run.stall_watch import StallWatch
 from a3c.run.stopping import RunFailed
@@ -74,6 +74,9 @@ def _watch(workers: list, queue, ctx: LoopContext, stall_watch: StallWatch) -> s
         dead = [w for w in workers if w.exitcode not in (None, 0)]
         if dead:
             _consume(queue, ctx.recorder, timeout=1.0)  # its own error message is likely on the way
+            if worker_server_died():
+                raise RunFailed("the workers' fork server died (killed from outside the run?): the workers cannot "
+                                "be watched without it")
             raise RunFailed(f"{dead[0].name} died with exit code {dead[0].exitcode}")
         if (stall := stall_watch.stalled([w.exitcode is None for w in workers])) is not None:
             _stop_stalled(workers[stall[0]], stall[1], ctx.cfg.train.stall_minutes)

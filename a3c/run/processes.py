@@ -89,6 +89,22 @@ def start_worker_server() -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
+def worker_server_died() -> bool:
+    """Whether the fork server this process started has died: its workers then read as exited
+    with code 255 (multiprocessing learns a worker's end from the server), alive or not."""
+    pid = forkserver._forkserver._forkserver_pid  # CPython's ForkServer has no public handle on its process
+    return pid is not None and not _alive_child(pid)
+
+
+def _alive_child(pid: int) -> bool:
+    """Alive and not a zombie, read from /proc: reaping it here would leave multiprocessing's own wait without it."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def stop_worker_server() -> None:
     """End the fork server now, if this process started one (Ctrl-C during start-up): left to
     itself it would finish its imports before it noticed that the parent is gone."""
