@@ -237,3 +237,20 @@ def test_failed_jobs_are_failed_trials_and_the_search_lists_them(tmp_path):
     assert [t.state for t in load_study(sweep).trials] == [FAIL] * 2
     assert sorted(path.parent.name for path in sweep.glob("*/failed.txt")) == ["0", "1"]
     assert not (sweep / "optimization_results.yaml").exists()
+
+
+def test_a_trial_that_finished_no_episode_is_a_failed_trial_listed_with_why(tmp_path):
+    sweep = tmp_path / "search"
+    result = search(tmp_path, "hydra.sweeper.n_trials=2", "train.total_steps=6")  # no CartPole episode ends in 6 steps
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert [t.state for t in load_study(sweep).trials] == [FAIL] * 2
+    assert "sweep: 0 finished, 2 failed" in result.stderr and "error: 2 jobs failed:" in result.stderr
+    assert f"{sweep / '0'}: no episode finished, so the search has no return for this trial" in result.stderr
+    assert "warning: trial 1 failed: no episode finished" in result.stderr
+
+
+def test_the_best_trial_is_said_on_the_console(tmp_path):
+    result = search(tmp_path, "hydra.sweeper.n_trials=1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    best = load_study(tmp_path / "search").best_trial
+    assert f"best trial 0: {best.params} = {best.value}" in result.stderr

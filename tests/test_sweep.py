@@ -43,3 +43,7 @@ def test_a_sweep_ends_saying_how_it_went_and_run_again_it_continues(tmp_path):
     again = run_cli(*args, cwd=tmp_path)
     assert again.returncode == 0, again.stderr[-2000:]
     assert f"sweep: 2 jobs, 2 finished (1 of them before this sweep, which continued {sweep})" in again.stderr
+    # A smaller sweep into the same directory counts its own job, not the earlier sweep's others.
+    smaller = run_cli(*args[:-2], "train.seed=0", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    assert smaller.returncode == 0, smaller.stderr[-2000:]
+    assert f"sweep: 1 jobs, 1 finished (1 of them before this sweep, which continued {sweep})" in smaller.stderr

@@ -9,6 +9,7 @@ directory (record_failure) and the launcher goes on with the rest.
 from __future__ import annotations
 
 import sys
+import time
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -34,6 +35,7 @@ class Preflight(Callback):
         self.jobs: int | None = None
         self.finished_before: set[Path] = set()  # a sweep run again into its directory continues
         self.failures_before: dict[Path, tuple] = {}  # an earlier sweep's, in this sweep's directory
+        self.started_ns = time.time_ns()  # a job's summary.json written since: one of this sweep's
 
     # Hydra reports an exception raised in a callback as a warning and starts the job anyway:
     # a check that crashes must stop the run as a refusal does (SystemExit passes through).
@@ -67,6 +69,7 @@ class Preflight(Callback):
         from a3c.cli.preflight import check_job, config_warnings
 
         self.failures_before = _failures(Path(config.hydra.sweep.dir))
+        self.started_ns = time.time_ns()
 
         self.finished_before = finished_jobs(Path(config.hydra.sweep.dir))
         jobs = sweep_jobs(config)
@@ -97,7 +100,7 @@ class Preflight(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
         failed = sorted(path for path, stamp in _failures(sweep_dir).items() if self.failures_before.get(path) != stamp)
-        print(sweep_summary(sweep_dir, self.jobs, self.finished_before, failed), file=sys.stderr)
+        print(sweep_summary(sweep_dir, self.jobs, self.finished_before, failed, self.started_ns), file=sys.stderr)
         if failed:
             sys.exit(1)
 

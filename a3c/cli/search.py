@@ -9,17 +9,19 @@ on one machine or on many nodes of a cluster, can so run one study at once (docs
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
 from omegaconf import OmegaConf
 
+from a3c.cli.hooks import record_failure
 from a3c.cli.search_space import search_space
+from a3c.cli.sweep_summary import FAILED_NAME
 from a3c.cli.search_study import INTERRUPTED, SURPLUS, claim, counts, mark_not_run, open_study, release_dead_trials
 
 # optuna imports alembic, which logs a "setup plugin" line per plugin through Hydra's log.
 logging.getLogger("alembic").setLevel(logging.WARNING)
-log = logging.getLogger(__name__)
 # What a Ctrl-C of this process says (a3c/__main__.py): set once a study with a storage starts.
 resume_hint: str | None = None
 
@@ -102,9 +104,13 @@ def tell_batch(study: Any, sweeper: Any, batch: list[Any], returns: list[Any]) -
     failures = 0
     for trial, job in zip(batch, returns):
         try:
-            value = float(job.return_value)
+            value = job.return_value
+            if value is None:
+                raise ValueError(_no_return(Path(job.hydra_cfg.hydra.runtime.output_dir)))
+            value = float(value)
         except Exception as err:  # noqa: BLE001 - any job error is that trial's failure
-            log.warning("trial %d failed: %s", trial.number, err)
+            # Printed, not logged: a job's logging config has taken over the root logger.
+            print(f"warning: trial {trial.number} failed: {err}", file=sys.stderr, flush=True)
             study.tell(trial, state=optuna.trial.TrialState.FAIL)
             failures += 1
             continue
@@ -112,6 +118,15 @@ def tell_batch(study: Any, sweeper: Any, batch: list[Any], returns: list[Any]) -
     if failures / len(batch) > sweeper.max_failure_rate:
         for job in returns:
             job.return_value  # raises the job's own error, with its traceback
+
+
+def _no_return(job_dir: Path) -> str:
+    """Why a job returned nothing; one that finished no episode is listed at the end as failed."""
+    failed = job_dir / FAILED_NAME
+    if failed.exists():  # the job's own error, recorded by itself
+        return failed.read_text().strip()
+    record_failure(job_dir, "no episode finished, so the search has no return for this trial (a larger train.total_steps?)")
+    return failed.read_text().strip()
 
 
 def write_best(study: Any, sweep_dir: Path) -> None:
@@ -122,6 +137,6 @@ def write_best(study: Any, sweep_dir: Path) -> None:
     if not study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
         return
     best = study.best_trial
-    log.info("best trial %d: %s = %s", best.number, best.params, best.value)
+    print(f"best trial {best.number}: {best.params} = {best.value}", file=sys.stderr, flush=True)
     OmegaConf.save(OmegaConf.create({"name": "optuna", "best_trial": best.number, "best_params": best.params,
                                      "best_value": best.value}), sweep_dir / "optimization_results.yaml")

@@ -25,9 +25,13 @@ def finished_jobs(sweep_dir: Path) -> set[Path]:
     return finished
 
 
-def sweep_summary(sweep_dir: Path, jobs: int | None, finished_before: set[Path], failed: list[Path]) -> str:
-    """How the sweep went, where its runs are, and the command that makes them a table."""
-    finished = finished_jobs(sweep_dir)
+def sweep_summary(sweep_dir: Path, jobs: int | None, finished_before: set[Path], failed: list[Path],
+                  started_ns: int) -> str:
+    """How the sweep went, where its runs are, and the command that makes them a table. Its
+    finished jobs are those whose summary.json it wrote (since started_ns): a job that had
+    finished before ends again within seconds, rewriting it; an earlier sweep's other jobs
+    in the same directory are not this sweep's."""
+    finished = {job for job in finished_jobs(sweep_dir) if (job / "summary.json").stat().st_mtime_ns >= started_ns}
     counts = [f"{len(finished)} finished"]
     if finished & finished_before:
         counts[0] += f" ({len(finished & finished_before)} of them before this sweep, which continued {sweep_dir})"
