@@ -125,6 +125,25 @@ def test_a_run_without_episodes_is_left_out_of_the_mean_and_its_curve_and_the_ta
     assert setting.runs[0].final_source == "all 2 training episodes"  # not "the last 100"
 
 
+def test_a_curve_ends_where_its_shortest_run_ends_unless_that_run_stopped_solved(tmp_path):
+    from a3c.report.curves import setting_curve
+
+    def curve(stop_reason):
+        runs = tmp_path / stop_reason.split()[0]
+        write_run(runs / "short", 0.01, 0, final=10.0)  # its budget: 100 steps
+        (runs / "short" / "summary.json").write_text(json.dumps(
+            {**json.loads((runs / "short" / "summary.json").read_text()), "stop_reason": stop_reason}))
+        write_run(runs / "long", 0.01, 1, final=30.0, episodes=((10, 30.0), (250, 30.0)))
+        summary = json.loads((runs / "long" / "summary.json").read_text())
+        (runs / "long" / "summary.json").write_text(json.dumps({**summary, "global_step": 300}))
+        _, [setting] = group_settings([load_run(d) for d in find_run_dirs([runs])])
+        return setting_curve(setting.runs, np.array([50, 100, 200, 300]))[0].tolist()
+
+    out_of_budget = curve("step budget reached")  # what it would have scored after 100 steps is not known
+    assert out_of_budget[:2] == [20.0, 20.0] and np.isnan(out_of_budget[2:]).all()
+    assert curve("solved: mean return of the last 100 episodes >= 475") == [20.0, 20.0, 20.0, 20.0]
+
+
 def test_settings_whose_floats_agree_to_three_digits_stay_apart_and_are_labelled_in_full(tmp_path):
     for seed, lr in enumerate((0.0012341, 0.0012349, 0.005)):
         write_run(tmp_path / "runs" / f"r{seed}", 0.01, seed, 10.0 * seed, config_extra={"algo": {"lr": lr}})

@@ -24,10 +24,8 @@ LEGEND_ROWS = 22  # entries per legend column: a column as tall as the panel
 
 
 def running_mean_at(steps: np.ndarray, returns: np.ndarray, grid: np.ndarray, window: int = WINDOW) -> np.ndarray:
-    """Mean return of the last `window` episodes finished by each grid step (NaN before any).
-
-    After a run's last episode (e.g. it stopped once solved) its last value carries on.
-    """
+    """Mean return of the last `window` episodes finished by each grid step (NaN before any;
+    after the last episode its value carries on: run_curve decides how far)."""
     cumulative = np.concatenate([[0.0], np.cumsum(returns)])
     ends = np.searchsorted(steps, grid, side="right")
     starts = np.maximum(ends - window, 0)
@@ -36,10 +34,25 @@ def running_mean_at(steps: np.ndarray, returns: np.ndarray, grid: np.ndarray, wi
         return np.where(counts > 0, (cumulative[ends] - cumulative[starts]) / counts, np.nan)
 
 
+def run_curve(run, grid: np.ndarray) -> np.ndarray:
+    """A run's curve on the grid, NaN past its last step: what it would have scored there is not
+    known, and a flat line would stand in for it in the mean. A run that stopped because it was
+    solved is the exception: it carries its last value on (solved stays solved)."""
+    values = running_mean_at(run.curve_steps, run.curve_returns, grid, run.curve_window)
+    if not str(run.summary.get("stop_reason", "")).startswith("solved"):
+        values[grid > run.summary.get("global_step", np.inf)] = np.nan
+    return values
+
+
+def curve_runs(setting) -> list:
+    """The runs a setting's curve is drawn from: those with an episode."""
+    return [run for run in setting.runs if len(run.curve_steps)]
+
+
 def setting_curve(runs: list, grid: np.ndarray, seed: int = 0):
-    """(mean, low, high) over the runs of one setting on the grid; a run with no episode has no
-    curve and is left out, as the table leaves it out of the mean."""
-    values = np.stack([running_mean_at(r.curve_steps, r.curve_returns, grid, r.curve_window) for r in runs])
+    """(mean, low, high) over the runs of one setting on the grid, defined where every run is; a
+    run with no episode has no curve and is left out, as the table leaves it out of the mean."""
+    values = np.stack([run_curve(r, grid) for r in runs])
     with_episodes = ~np.isnan(values).all(axis=1)
     if with_episodes.any():
         values = values[with_episodes]
@@ -95,7 +108,7 @@ def _value_order(setting) -> tuple:
 
 
 def band_statement(settings: list) -> str:
-    counts = sorted({len(setting.runs) for setting in settings})
+    counts = sorted({len(curve_runs(setting)) for setting in settings})
     if counts == [1]:
         return "one seed per setting: its curve alone, no band"
     seeds = f"{counts[0]} seeds" if len(counts) == 1 else f"{counts[0]}–{counts[-1]} seeds (n in the legend)"
@@ -106,7 +119,7 @@ def curves_figure(settings: list, title: str):
     """The learning-curve figure, not yet saved (tests look inside it)."""
     plt = _pyplot()
     panels = split_panels(settings)
-    show_n = len({len(setting.runs) for setting in settings}) > 1  # else the statement says n
+    show_n = len({len(curve_runs(setting)) for setting in settings}) > 1  # else the statement says n
     figure, all_axes = _panel_grid(plt, len(panels))
     for axes, panel in zip(all_axes, panels):
         runs = [run for setting in panel.settings for run in setting.runs]
@@ -114,7 +127,7 @@ def curves_figure(settings: list, title: str):
         for setting, color in zip(panel.settings, _colors(plt, len(panel.settings))):
             mean, low, high = setting_curve(setting.runs, grid)
             axes.plot(grid, mean, color=color, linewidth=1.2, label=_legend_label(setting, panel.split_key, show_n))
-            if len(setting.runs) > 1:
+            if len(curve_runs(setting)) > 1:
                 axes.fill_between(grid, low, high, color=color, alpha=0.15, linewidth=0)
         draw_targets(axes, runs)
         axes.set_xlabel("global_step (env steps, all workers)")
@@ -175,7 +188,7 @@ def legend_outside(axes) -> None:
 
 def _legend_label(setting, split_key: str | None, show_n: bool) -> str:
     label = " ".join(f"{key}={value}" for key, value in setting.values.items() if key != split_key) or "all runs"
-    return f"{label} (n={len(setting.runs)})" if show_n else label
+    return f"{label} (n={len(curve_runs(setting))})" if show_n else label
 
 
 def _colors(plt, count: int) -> list:
