@@ -9,7 +9,7 @@ import time
 import pytest
 import torch
 from conftest import ctrl_c_as_from_a_terminal, make_config, run_cli
-from wandb_reader import read_records
+from wandb_reader import read_offline_run_file
 
 from a3c.run import train
 from a3c.run.carried_metrics import UNFINISHED_METRICS_NAME
@@ -79,7 +79,7 @@ def test_a_target_changed_on_resume_is_checked_on_the_whole_curve(tmp_path, save
     assert (straight["solved_at_step"] or 0) < 3000  # met before the resume, or never
 
 
-def test_interrupt_then_rerun_continues_the_same_run_and_wandb_curve(tmp_path):
+def test_interrupt_then_rerun_continues_the_run_and_a_new_wandb_run_holds_its_whole_curve(tmp_path):
     run_dir = tmp_path / "run"
     args = ["workers=serial", "train.progress=false", "train.target_return=null", "train.total_steps=200000",
             "train.checkpoint_every_steps=5000", f"hydra.run.dir={run_dir}"]
@@ -100,9 +100,13 @@ def test_interrupt_then_rerun_continues_the_same_run_and_wandb_curve(tmp_path):
     assert json.loads((run_dir / "summary.json").read_text())["global_step"] == 200000
     steps = [json.loads(line)["global_step"] for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert steps == sorted(steps) and steps[-1] == 200000
-    run_ids = {record.run.run_id for path in run_dir.glob("wandb/offline-run-*/run-*.wandb")
-               for record in read_records(path) if record.WhichOneof("record_type") == "run"}
-    assert len(list(run_dir.glob("wandb/offline-run-*"))) == 2 and len(run_ids) == 1
+    first, second = [read_offline_run_file(path) for path in sorted(run_dir.glob("wandb/offline-run-*/run-*.wandb"))]
+    assert second.run_id != first.run_id and second.config["resumed_from_wandb_run"] == first.run_id
+    # The resumed W&B run holds the curve metrics.jsonl holds, each line once: the part before
+    # the checkpoint replayed, then the rest as it came.
+    local = [{key: value for key, value in json.loads(line).items() if key != "wall_time"}
+             for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [{key: value for key, value in row.items() if not key.startswith("_")} for row in second.history] == local
 
 
 def test_a_damaged_checkpoint_gets_a_clear_error(tmp_path):

@@ -1,6 +1,8 @@
 """W&B through the real library in offline mode, read back from the files it wrote."""
 import json
 
+import torch
+
 from conftest import run_cli
 from wandb_reader import read_offline_run
 
@@ -86,3 +88,14 @@ def test_the_joblib_launcher_runs_hogwild_jobs_in_parallel_processes(tmp_path):
     runs = [read_offline_run(job) for job in sorted(p for p in sweep.iterdir() if p.is_dir())]
     assert sorted(run.name for run in runs) == ["a3c-seed=0", "a3c-seed=1"]
     assert {run.group for run in runs} == {"parallel"}
+
+
+def test_a_finished_run_run_again_adds_no_wandb_run_and_keeps_its_id(tmp_path):
+    # A sweep run again into its directory resumes every job; the finished ones stop at once.
+    run_dir = tmp_path / "run"
+    for _ in range(2):
+        result = run_cli(*TINY, "train.target_return=null", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr[-3000:]
+    assert "resuming from" in result.stderr
+    run = read_offline_run(run_dir)  # one W&B run, not a second with the same curve
+    assert torch.load(run_dir / "checkpoint.pt", weights_only=False)["wandb_run_id"] == run.run_id

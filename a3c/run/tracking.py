@@ -5,6 +5,7 @@ its local files (metrics.jsonl, summary.json) and says so once.
 """
 from __future__ import annotations
 
+import json
 import queue
 import secrets
 import string
@@ -18,7 +19,11 @@ from a3c.run import startup
 
 
 class Tracker:
-    """No-op sink; the base of the W&B one, and what logger=off uses."""
+    """No-op sink; the base of the W&B one, and what logger=off uses (and a resumed run with
+    nothing left to train, which keeps its checkpoint's W&B run id)."""
+
+    def __init__(self, run_id: str | None = None):
+        self._id = run_id
 
     def log(self, values: dict, step: int) -> None:
         pass
@@ -34,31 +39,38 @@ class Tracker:
 
     @property
     def run_id(self) -> str | None:
-        return None
+        return self._id
 
 
 class WandbTracker(Tracker):
     """W&B in a thread of its own, which alone calls wandb: its import and init (about a second
     on our machine) overlap the run's start instead of delaying its first step, and no call
     here waits for W&B. The calls queue up in order until the run exists; finish() waits for
-    them all. The run id is ours from the start, so a checkpoint can name it at once."""
+    them all. The run id is ours from the start, so a checkpoint can name it at once.
 
-    def __init__(self, cfg: Config, run_dir: Path, resume_id: str | None = None):
-        self._id = resume_id or _new_run_id()
+    A resumed run is a new W&B run that first logs the curve its checkpoint kept (replay: the
+    resumed metrics.jsonl) and names its predecessor (resumed_from_wandb_run). Going on in the
+    old W&B run would count twice what it received after the checkpoint (a kill -9 loses the
+    lines after it locally, not in W&B), miss what W&B had not yet received, and an offline
+    run's second part, synced, can overwrite its first."""
+
+    def __init__(self, cfg: Config, run_dir: Path, resumed_from_id: str | None = None, replay: Path | None = None):
+        self._id = _new_run_id()
         self._calls: queue.SimpleQueue = queue.SimpleQueue()
         self._failed = False
-        self._thread = threading.Thread(target=self._serve, args=(cfg, run_dir, resume_id is not None),
+        rows = list(_logged_rows(replay)) if replay is not None else []
+        self._thread = threading.Thread(target=self._serve, args=(cfg, run_dir, resumed_from_id, rows),
                                         name="wandb", daemon=True)
         self._thread.start()
 
-    def _serve(self, cfg: Config, run_dir: Path, resuming: bool) -> None:
+    def _serve(self, cfg: Config, run_dir: Path, resumed_from_id: str | None, rows: list) -> None:
         run = None
         try:
             import wandb
 
+            lineage = {"resumed_from_wandb_run": resumed_from_id} if resumed_from_id else {}
             run = wandb.init(
                 id=self._id,
-                resume="allow" if resuming else None,
                 project=cfg.logger.project,
                 entity=cfg.logger.entity,
                 group=cfg.logger.group,
@@ -67,12 +79,14 @@ class WandbTracker(Tracker):
                 mode=cfg.logger.mode,
                 dir=str(run_dir),
                 job_type=cfg.algo.name,
-                config=_flat_config(cfg),
+                config={**_flat_config(cfg), **lineage},
                 settings=wandb.Settings(console="off", silent=True),
             )
             run.define_metric("global_step")
             run.define_metric("*", step_metric="global_step")
             startup.mark("tracker_ready")
+            for values, step in rows:
+                run.log({**values, "global_step": step})
         except Exception as err:  # noqa: BLE001 - tracking is never worth a run
             print(f"warning: W&B could not start ({type(err).__name__}: {err}); continuing with local files only",
                   file=sys.stderr)
@@ -104,10 +118,6 @@ class WandbTracker(Tracker):
         self._calls.put(None)
         self._thread.join()
 
-    @property
-    def run_id(self) -> str | None:
-        return self._id
-
     def _guard(self, call, run) -> None:
         if self._failed:
             return
@@ -116,6 +126,16 @@ class WandbTracker(Tracker):
         except Exception as err:  # noqa: BLE001 - tracking is never worth a run
             self._failed = True
             print(f"warning: W&B failed ({type(err).__name__}: {err}); continuing with local files only", file=sys.stderr)
+
+
+def _logged_rows(metrics: Path):
+    """(values, global_step) of each line of a metrics.jsonl, as the recorder logged them."""
+    with open(metrics, encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            step = row.pop("global_step")
+            row.pop("wall_time", None)  # the file's own clock, never logged
+            yield row, step
 
 
 def _new_run_id() -> str:
@@ -148,8 +168,11 @@ def log_videos(run_dir: Path, cfg: Config, videos: list[Path], step: int) -> str
     return run_id
 
 
-def make_tracker(cfg: Config, run_dir: Path, resume_id: str | None = None) -> Tracker:
-    """resume_id: the W&B run of a checkpoint, so that a resumed run's curves go on in it."""
-    if cfg.logger.backend == "off" or cfg.logger.mode == "disabled":
-        return Tracker()
-    return WandbTracker(cfg, run_dir, resume_id)
+def make_tracker(cfg: Config, run_dir: Path, resumed_from_id: str | None = None, replay: Path | None = None,
+                 nothing_to_train: bool = False) -> Tracker:
+    """A resumed run's: resumed_from_id, the W&B run of its checkpoint, and replay, the curve it
+    goes on from (its metrics.jsonl, cut at the checkpoint). One that will stop at once (a
+    finished job of a sweep run again) makes no W&B run: it would only repeat its predecessor."""
+    if cfg.logger.backend == "off" or cfg.logger.mode == "disabled" or nothing_to_train:
+        return Tracker(resumed_from_id)
+    return WandbTracker(cfg, run_dir, resumed_from_id, replay)

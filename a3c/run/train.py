@@ -24,7 +24,7 @@ from a3c.run.loop_context import LoopContext
 from a3c.run.policy_file import POLICY_NAME, save_policy
 from a3c.run.recorder import METRICS_NAME, RunRecorder
 from a3c.run.stopping import RunFailed, StopRequest
-from a3c.run.tracking import make_tracker
+from a3c.run.tracking import Tracker, make_tracker
 
 INTERRUPTED = "interrupted"
 
@@ -34,8 +34,7 @@ class Run:
 
     def __init__(self, cfg: Config, run_dir: Path):
         self.cfg, self.run_dir = cfg, run_dir
-        # Tiny networks: extra threads only add overhead; and one thread from the start keeps
-        # even the weight init (a QR decomposition) bit-for-bit reproducible.
+        # Tiny networks: more threads only add overhead; one keeps the init (a QR) bit-for-bit reproducible.
         torch.set_num_threads(1)
         torch.manual_seed(cfg.train.seed)
         self.model, self.normalizer = _build_global_parts(cfg)
@@ -44,13 +43,15 @@ class Run:
         self.resumed = self._load_resume_state()
         OmegaConf.save(OmegaConf.structured(cfg), run_dir / "config.yaml")  # once a resume is known good
         startup.mark("global_model_built")
-        self.tracker = make_tracker(cfg, run_dir, self.resumed.get("wandb_run_id"))
-        startup.mark("tracker_started")
-        self.recorder = RunRecorder(run_dir, cfg, self.tracker)
+        self.recorder = RunRecorder(run_dir, cfg, Tracker())
         if self.resumed:
             self.recorder.restore(self.resumed["recorder"], ckpt.saved_settings(self.resumed["config"])["train.target_return"])
-        best = self.recorder.eval_best
-        self.evaluator = PeriodicEvaluator(cfg, run_dir, self.recorder.global_step, best and best["mean_return"])
+        self.tracker = self.recorder.tracker = make_tracker(  # a resumed run's W&B run replays the curve kept
+            cfg, run_dir, self.resumed.get("wandb_run_id"), run_dir / METRICS_NAME if self.resumed else None,
+            nothing_to_train=bool(self.resumed) and self.recorder.should_stop() is not None)
+        startup.mark("tracker_started")
+        self.evaluator = PeriodicEvaluator(cfg, run_dir, self.recorder.global_step,
+                                           (best := self.recorder.eval_best) and best["mean_return"])
         self.stop = StopRequest()
         every = cfg.train.checkpoint_every_steps
         self.next_checkpoint = (self.recorder.global_step // every + 1) * every if every else None
@@ -96,8 +97,7 @@ class Run:
         })
 
     def save_policy(self) -> Path:
-        path = self.run_dir / POLICY_NAME
-        save_policy(path, self.model, self.cfg, self.normalizer_state(), self.recorder.global_step)
+        save_policy(path := self.run_dir / POLICY_NAME, self.model, self.cfg, self.normalizer_state(), self.recorder.global_step)
         return path
 
     def normalizer_state(self) -> dict | None:
