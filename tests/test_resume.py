@@ -156,6 +156,9 @@ def test_a_refused_run_into_a_run_directory_leaves_that_run_as_it_was(tmp_path):
         assert result.returncode == 2 and result.stderr.count("error:") == 1, result.stderr[-2000:]
         assert "algo.lr=0.001" in result.stderr and "algo.lr=0.01" in result.stderr
         assert _files(tmp_path / "run") == before  # config.yaml, .hydra/, the log: nothing rewritten
+        # Without train.resume, the error names what was resumed: the directory's own checkpoint.
+        own = f"the checkpoint already in this run directory ({tmp_path / 'run' / 'checkpoint.pt'})"
+        assert (own in result.stderr) == (len(refused) == 1), result.stderr
 
 
 def test_resuming_into_a_directory_that_holds_another_run_is_refused(tmp_path):

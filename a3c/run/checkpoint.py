@@ -103,12 +103,14 @@ def refused_changes(before: dict, now: dict, keys=None) -> list[str]:
     return [key for key in keys if not key.startswith(RESUMABLE_CHANGES) and before.get(key) != now.get(key)]
 
 
-def check_same_experiment(saved: dict, cfg: Config, path: Path) -> None:
+def check_same_experiment(saved: dict, cfg: Config, path: Path, own: bool = False) -> None:
+    """own: the checkpoint already in the run's directory, which a run started there resumes by itself."""
     before, now = saved_settings(saved), flatten(asdict(cfg))
+    source = f"the checkpoint already in this run directory ({path})" if own else f"train.resume={str(path)!r}"
     for key in refused_changes(before, now)[:1]:
         raise CheckpointError(
-            f"train.resume={str(path)!r} was trained with {key}={before.get(key)!r}, this run has "
-            f"{key}={now.get(key)!r}; only budgets and logging may change on resume")
+            f"{source} was trained with {key}={before.get(key)!r}, this run has {key}={now.get(key)!r}; only "
+            f"budgets and logging may change on resume" + ("; another run directory starts afresh" if own else ""))
 
 
 def rng_states() -> dict:

@@ -67,7 +67,7 @@ class Run:
             return {}
         state = ckpt.load_checkpoint(path)
         self.resumed_from = ckpt.resumed_from(path, state, self.run_dir)
-        ckpt.check_same_experiment(state["config"], self.cfg, path)
+        ckpt.check_same_experiment(state["config"], self.cfg, path, own=not self.cfg.train.resume)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         ckpt.restore_rng_states(state["rng"])
