@@ -32,7 +32,7 @@ test-fast: install
 # Every figure of the speed targets in one run on one machine: speed against the ceiling and
 # against SB3 A2C, the env's share of a worker, what sharing one model costs two Hogwild workers,
 # start-up, command to exit and sweep overhead, the Atari backends; writes benchmarks/results.md
-# (~15 min), env_share.md (~1 min), hogwild_sharing.md (~3 min), startup_results.md (~7 min)
+# (~15 min), env_share.md (~1 min), hogwild_sharing.md (~4.5 min: 6 rounds of 10 s), startup_results.md (~7 min)
 # and atari_results.md (~12 min).
 BENCH_STAMP := $(VENV)/.installed-bench
 
@@ -43,7 +43,7 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.lock
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/env_share.py
-	$(BIN)/python benchmarks/hogwild_sharing.py
+	$(BIN)/python benchmarks/hogwild_sharing.py 10 6
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/atari.py
 

@@ -32,16 +32,19 @@ STEPS = 4_000 if QUICK else 40_000
 BACKENDS = ("gymnasium", "envpool")
 
 
-def emulator_sps(backend: str, n_envs: int, seconds: float) -> float:
-    """Agent steps per second of the preprocessed envs alone, random actions, no network."""
+def emulator_sps(backend: str, n_envs: int, seconds: float) -> tuple[float, float]:
+    """Agent steps of the preprocessed envs alone, random actions, no network: per wall-second,
+    and per CPU-second of this process (time.process_time, envpool's thread included), the clock
+    frames_per_cpu_second times the worker's loop by."""
     envs = make_env_batch(EnvConfig(id="ALE/Pong-v5", backend=backend), seeds=list(range(n_envs)))
     rng = np.random.default_rng(0)
-    steps, start = 0, time.perf_counter()
+    steps, start, cpu_start = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds:
         envs.step(rng.integers(envs.action_space.n, size=n_envs))
         steps += n_envs
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     envs.close()
-    return steps / (time.perf_counter() - start)
+    return steps / wall, steps / cpu
 
 
 def one_worker(backend: str, model: str, envs_per_worker: int, steps: int) -> float:
@@ -81,7 +84,9 @@ def rows_for(loop: str, envs_per_worker: int, sps: dict) -> list[list[str]]:
 def main() -> None:
     started = time.time()
     print("1/3 the emulator alone, each backend", flush=True)
-    ceiling = {backend: emulator_sps(backend, n_envs=8, seconds=2.0 if QUICK else 15.0) for backend in BACKENDS}
+    emulator = {backend: emulator_sps(backend, n_envs=8, seconds=2.0 if QUICK else 15.0) for backend in BACKENDS}
+    ceiling = {backend: per_wall for backend, (per_wall, _) in emulator.items()}
+    emulator_cpu = {backend: per_cpu * FRAME_SKIP for backend, (_, per_cpu) in emulator.items()}
     rows = rows_for("emulator + preprocessing alone, random actions (ceiling)", 8, ceiling)
     print("2/3 one training worker (serial mode, 1 process), each backend", flush=True)
     for model in ("atari_cnn", "atari_cnn_lstm"):
@@ -89,7 +94,9 @@ def main() -> None:
             sps = {backend: one_worker(backend, model, envs_per_worker, steps) for backend in BACKENDS}
             rows += rows_for(f"A3C worker, model={model}", envs_per_worker, sps)
     print("3/3 CPU cost of one training worker's loop, each backend", flush=True)
-    cpu_rows = []
+    # The emulator alone, per CPU-second: the ceiling of the worker loops below on the same clock.
+    cpu_rows = [["emulator + preprocessing alone, random actions (ceiling)", backend, "8", f"{emulator_cpu[backend]:,.0f}",
+                 f"{emulator_cpu['envpool'] / emulator_cpu['gymnasium']:.2f}" if backend == "envpool" else "1.00"] for backend in BACKENDS]
     for model in ("atari_cnn", "atari_cnn_lstm"):
         cpu = {backend: frames_per_cpu_second(backend, model, 8, 20 if QUICK else 150) for backend in BACKENDS}
         cpu_rows += [[f"A3C worker loop, model={model}", backend, "8", f"{cpu[backend]:,.0f}",
@@ -97,8 +104,9 @@ def main() -> None:
     text = (f"# Atari benchmark\n\nOne `benchmarks/atari.py` run (`make bench` or `make bench-atari`) on {machine()}. Every number below comes from this run.\n\n"
             + section("Frames per second of one worker on Pong (ALE/Pong-v5, DeepMind preprocessing, 5-step updates)",
                       ["loop", "env.backend", "envs per worker", "agent steps/s", "frames/s", "envpool / gymnasium"], rows)
-            + "\nSteady rates, start-up left out; envpool steps a worker's envs in one C++ thread while the worker waits.\n\n"
-            + section("Frames per CPU-second of one worker's loop (Learner.update in one process, 150 updates after 10)",
+            + "\nSteady rates, start-up left out; envpool steps a worker's envs in one C++ thread while the worker waits."
+            " Every rate in this table is per wall-second.\n\n"
+            + section("Frames per CPU-second: the emulator alone (the same run as above) and one worker's loop (Learner.update in one process, 150 updates after 10)",
                       ["loop", "env.backend", "envs per worker", "frames per CPU-second", "envpool / gymnasium"], cpu_rows)
             + "\nCPU time of the whole process (envpool's thread included): what a worker gets from a core of its own."
             + f"\nTotal benchmark time: {(time.time() - started) / 60:.1f} minutes.\n")

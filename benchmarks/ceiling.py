@@ -7,6 +7,7 @@ progress bar, no metrics: whatever our worker does beyond this is framework over
 """
 from __future__ import annotations
 
+import multiprocessing
 import time
 
 import gymnasium as gym
@@ -72,6 +73,31 @@ def bare_loop_sps(seconds: float = 10.0, warmup: float = 1.0, seed: int = 0, clo
         loss.backward()
         nn.utils.clip_grad_norm_(params, 0.5)
         optimizer.step()
+
+
+def _bare_loop_after_barrier(seconds: float, barrier, results) -> None:
+    barrier.wait()  # the loops start together, not each when its own imports finish
+    results.put(bare_loop_sps(seconds=seconds))
+
+
+def rates_at_once(target, args: tuple, count: int, seconds: float, ctx=None) -> list[float]:
+    """What each of `count` processes running target(*args, barrier, results) at once puts on
+    `results` (env steps per second), the processes spawned and started behind one barrier."""
+    ctx = ctx or multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(count), ctx.Queue()
+    processes = [ctx.Process(target=target, args=(*args, barrier, results)) for _ in range(count)]
+    for process in processes:
+        process.start()
+    rates = [results.get(timeout=seconds + 120) for _ in processes]
+    for process in processes:
+        process.join()
+    return rates
+
+
+def bare_loops_at_once(count: int = 2, seconds: float = 10.0) -> list[float]:
+    """Env steps per wall-second of each of `count` bare loops run at once, each in its own
+    (spawned) process, started together behind a barrier as hogwild_sharing.py's loops are."""
+    return rates_at_once(_bare_loop_after_barrier, (seconds,), count, seconds)
 
 
 if __name__ == "__main__":

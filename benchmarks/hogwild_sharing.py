@@ -23,7 +23,7 @@ import torch.multiprocessing as mp
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench import QUICK, machine  # noqa: E402
-from ceiling import bare_loop_sps  # noqa: E402
+from ceiling import bare_loop_sps, rates_at_once  # noqa: E402
 from worker_profile import default_config, loop, shared_model  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -44,35 +44,32 @@ def _one_loop(form: str, cfg, seconds: float, shared, barrier, results) -> None:
     results.put(sps)
 
 
-def two_at_once(form: str, cfg, seconds: float) -> float:
-    """Mean env steps per wall-second of each of two processes running `form` together."""
+def two_at_once(form: str, cfg, seconds: float) -> list[float]:
+    """Env steps per wall-second of each of two processes running `form` together."""
     ctx = mp.get_context("spawn")
-    barrier, results = ctx.Barrier(2), ctx.Queue()
     shared = shared_model(cfg, ctx) if form == "shared" else None
-    processes = [ctx.Process(target=_one_loop, args=(form, cfg, seconds, shared, barrier, results)) for _ in range(2)]
-    for process in processes:
-        process.start()
-    rates = [results.get(timeout=seconds + 120) for _ in processes]
-    for process in processes:
-        process.join()
-    return statistics.mean(rates)
+    return rates_at_once(_one_loop, (form, cfg, seconds, shared), 2, seconds, ctx)
 
 
 def main(seconds: float, rounds: int) -> None:
     started = time.time()
     cfg = default_config()
-    rates = {form: [] for form in FORMS}
+    rates = {form: [] for form in FORMS}  # per round, the mean of its two processes
+    each = {form: [] for form in FORMS}  # per round, each process's own rate
     for round_index in range(rounds):
         for form in FORMS:
-            rates[form].append(two_at_once(form, cfg, seconds))
-            print(f"round {round_index + 1}/{rounds} {form}: {rates[form][-1]:,.0f} env steps/s per process", flush=True)
+            pair = two_at_once(form, cfg, seconds)
+            each[form] += pair
+            rates[form].append(statistics.mean(pair))
+            print(f"round {round_index + 1}/{rounds} {form}: {rates[form][-1]:,.0f} env steps/s per process "
+                  f"(the two: {pair[0]:,.0f}, {pair[1]:,.0f})", flush=True)
     ceiling = statistics.median(rates["bare"])
     lines = [
         "# What sharing one model costs two Hogwild workers\n",
         f"One `python benchmarks/hogwild_sharing.py {seconds:g} {rounds}` run on {machine()}: {rounds} rounds of "
         f"{seconds:g} s per form, the forms alternating. CartPole-v1, the default config (4 envs per worker, "
-        "5-step updates). Env steps per wall-second of each of the two processes, median over the rounds "
-        "(min–max).\n",
+        "5-step updates). Env steps per wall-second of each of the two processes: each round's mean of the two, "
+        "median over the rounds (min–max over the rounds' means).\n",
         "| form | env steps/s per process | ratio to the ceiling |",
         "|---|---|---|",
     ]
@@ -83,6 +80,8 @@ def main(seconds: float, rounds: int) -> None:
     lines.append(f"\nA worker updating the shared model runs at {shared / private:.2f}× its rate with a model of its own "
                  f"(below 1: what sharing costs); our worker's code, without sharing, runs at {private / ceiling:.2f} "
                  "of the ceiling. Compare these with the spread of each form's rounds.\n")
+    lines.append("One process's own rate, over every round and both processes (min–max): "
+                 + "; ".join(f"{form} {min(each[form]):,.0f}–{max(each[form]):,.0f}" for form in FORMS) + ".\n")
     lines.append(f"Total benchmark time: {(time.time() - started) / 60:.1f} minutes.\n")
     text = "\n".join(lines)
     (HERE / ("hogwild_sharing-quick.md" if QUICK else "hogwild_sharing.md")).write_text(text)
