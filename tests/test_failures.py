@@ -142,18 +142,23 @@ def test_a_killed_fork_server_stops_the_run_saying_so_not_blaming_a_worker(tmp_p
 
 
 def misbehaving_cartpole(env_id: str, after_steps: int, misbehaviour: str) -> str:
-    """A module that registers CartPole as env_id, misbehaving after so many steps (per process)."""
+    """A module that registers CartPole as env_id; the env seeded 0 (worker 0's first) misbehaves
+    after so many of its steps, the others play on."""
     return f"""
 import time
 import gymnasium as gym
 from gymnasium.envs.classic_control.cartpole import CartPoleEnv
 
 class MisbehavingCartPole(CartPoleEnv):
-    steps = 0
+    steps, first_seed = 0, None
+
+    def reset(self, *, seed=None, options=None):
+        self.first_seed = seed if self.first_seed is None else self.first_seed
+        return super().reset(seed=seed, options=options)
 
     def step(self, action):
-        MisbehavingCartPole.steps += 1
-        if MisbehavingCartPole.steps > {after_steps}:
+        self.steps += 1
+        if self.first_seed == 0 and self.steps > {after_steps}:
             {misbehaviour}
         return super().step(action)
 
@@ -161,7 +166,7 @@ gym.register("{env_id}", entry_point=MisbehavingCartPole, max_episode_steps=500)
 """
 
 
-CRASHING_ENV = misbehaving_cartpole("Crash-v0", 300, "raise RuntimeError(\"boom from the env's step\")") + """
+CRASHING_ENV = misbehaving_cartpole("Crash-v0", 100, "raise RuntimeError(\"boom from the env's step\")") + """
 from a3c.__main__ import main
 main()
 """
@@ -192,7 +197,7 @@ def test_a_killed_worker_stops_the_run_within_seconds_naming_it(tmp_path):
     assert re.fullmatch(r"worker-[01] died with exit code -9", json.loads((run_dir / "summary.json").read_text())["stop_reason"])
 
 
-HANGING_ENV = misbehaving_cartpole("Hang-v0", 2000, "time.sleep(3600)  # as an env waiting on a lock or a socket")
+HANGING_ENV = misbehaving_cartpole("Hang-v0", 500, "time.sleep(3600)  # as an env waiting on a lock or a socket")
 
 
 def test_a_worker_stuck_in_its_env_says_where_and_the_run_stops_after_train_stall_minutes(tmp_path):
@@ -208,7 +213,7 @@ def test_a_worker_stuck_in_its_env_says_where_and_the_run_stops_after_train_stal
     seconds, _, stderr = finish_within(process, 90)
     assert process.returncode == 1, stderr[-2000:]
     assert re.search(r'File ".*hanging_env.py", line \d+ in step', stderr)  # the stuck worker's stack
-    assert re.search(r"error: worker-[01] made no update for \d+ s \(train.stall_minutes=0.1\) and was killed", stderr)
+    assert re.search(r"error: worker-0 made no update for \d+ s \(train.stall_minutes=0.1\) and was killed", stderr)
     summary = json.loads((run_dir / "summary.json").read_text())
     assert "made no update" in summary["stop_reason"] and summary["global_step"] > 0
     assert (run_dir / "checkpoint.pt").exists()
