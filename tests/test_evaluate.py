@@ -13,6 +13,7 @@ from wandb_reader import read_offline_run, read_offline_run_file
 from a3c.agent.networks import build_model
 from a3c.cli.eval import trained_config
 from a3c.envs import make_env
+from a3c.run.carried_metrics import carry_best_policy
 from a3c.run.checkpoint import load_checkpoint
 from a3c.run.evaluate import play_episodes
 from a3c.run.policy_file import load_policy
@@ -180,7 +181,7 @@ def test_periodic_evaluation_logs_greedy_returns_and_keeps_the_best_policy_witho
     assert summary["eval_seconds"] > 0 and json.loads((runs[0] / "summary.json").read_text())["eval_seconds"] == 0
 
 
-def test_a_run_resumed_into_another_directory_takes_the_best_policy_its_summary_names(tmp_path):
+def test_a_run_resumed_into_another_directory_takes_the_best_policy_its_summary_names(tmp_path, capsys):
     first, second = tmp_path / "first", tmp_path / "second"
     result = run_cli(*SERIAL, "train.total_steps=4000", "train.eval_every_steps=2000", "train.eval_episodes=2",
                      f"hydra.run.dir={first}", cwd=tmp_path)
@@ -190,6 +191,14 @@ def test_a_run_resumed_into_another_directory_takes_the_best_policy_its_summary_
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads((second / "summary.json").read_text())
     assert load_policy(second / "best_policy.pt")["global_step"] == summary["eval_best_at_step"] is not None
+    # One that a later evaluation replaced is not the checkpoint's best: left behind, with a word.
+    carry_best_policy(first, tmp_path / "third", {"global_step": 123, "mean_return": 1.0})
+    assert not (tmp_path / "third" / "best_policy.pt").exists()
+    assert "best_policy.pt holds the policy of step 4,000, not this checkpoint's best (step 123)" in capsys.readouterr().err
+    # a3c-eval of it says which of its episodes' seeds the evaluations that picked it played.
+    result = run_eval(str(first / "best_policy.pt"), cwd=tmp_path)
+    assert ("warning: eval.seed=1000000 plays env seeds 1000000-1000009, among those the periodic evaluations "
+            "that picked it played (1000002-1000005, train.seed=0)") in result.stderr
 
 
 def test_one_episode_gets_no_interval_and_seeds_the_policy_trained_on_are_warned_of(tmp_path):
@@ -202,7 +211,7 @@ def test_one_episode_gets_no_interval_and_seeds_the_policy_trained_on_are_warned
     written = json.loads((run_dir / "eval.json").read_text())
     assert written["ci95_low"] is None and written["ci95_high"] is None
     assert ("warning: eval.seed=1000000 plays env seeds 1000000-1000000, among those this policy trained with "
-            "(train.seed=100: 1000000-1009999)") in result.stderr
+            "(1000000-1009999, train.seed=100)") in result.stderr
     assert "warning" not in run_eval(str(run_dir), "eval.seed=5000000", cwd=tmp_path).stderr
 
 

@@ -9,7 +9,7 @@ import time
 import pytest
 import torch
 from conftest import ctrl_c_as_from_a_terminal, make_config, run_cli
-from wandb_reader import read_offline_run_file
+from wandb_reader import read_offline_run_file, read_records
 
 from a3c.run import train
 from a3c.run.carried_metrics import UNFINISHED_METRICS_NAME
@@ -66,6 +66,20 @@ def test_a_run_resumed_from_an_older_checkpoint_does_not_count_the_lost_steps_tw
     assert resumed["episodes"] == straight["episodes"] == len(_episodes(run_dir))
 
 
+def test_an_older_checkpoint_without_a_size_keeps_whole_lines_only(tmp_path):
+    # Written before checkpoints kept metrics.jsonl's size, killed while a line was half written.
+    run_dir = tmp_path / "run"
+    train.run(make_config(*SERIAL, "train.total_steps=1500"), run_dir)
+    state = torch.load(run_dir / "checkpoint.pt", weights_only=False)
+    del state["recorder"]["metrics_bytes"]
+    torch.save(state, run_dir / "checkpoint.pt")
+    whole = (run_dir / "metrics.jsonl").read_bytes()
+    (run_dir / "metrics.jsonl").write_bytes(whole + b'{"global_step": 15')
+    train.run(make_config(*SERIAL, "train.total_steps=3000"), run_dir)
+    lines = (run_dir / "metrics.jsonl").read_bytes().splitlines(keepends=True)
+    assert b"".join(lines).startswith(whole) and all(json.loads(line) for line in lines)
+
+
 @pytest.mark.parametrize("saved_target, target", [(475, 15), (15, 475)], ids=["met-before-resume", "never-met"])
 def test_a_target_changed_on_resume_is_checked_on_the_whole_curve(tmp_path, saved_target, target):
     # CartPole's random policy lasts about 20 steps: 15 is met as soon as 100 episodes are in
@@ -100,8 +114,11 @@ def test_interrupt_then_rerun_continues_the_run_and_a_new_wandb_run_holds_its_wh
     assert json.loads((run_dir / "summary.json").read_text())["global_step"] == 200000
     steps = [json.loads(line)["global_step"] for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert steps == sorted(steps) and steps[-1] == 200000
-    first, second = [read_offline_run_file(path) for path in sorted(run_dir.glob("wandb/offline-run-*/run-*.wandb"))]
+    paths = sorted(run_dir.glob("wandb/offline-run-*/run-*.wandb"))
+    first, second = [read_offline_run_file(path) for path in paths]
     assert second.run_id != first.run_id and second.config["resumed_from_wandb_run"] == first.run_id
+    # The interrupted attempt ends as the process did, 130: W&B counts it failed, not finished.
+    assert [record.exit.exit_code for record in read_records(paths[0]) if record.WhichOneof("record_type") == "exit"] == [130]
     # The resumed W&B run holds the curve metrics.jsonl holds, each line once: the part before
     # the checkpoint replayed, then the rest as it came.
     local = [{key: value for key, value in json.loads(line).items() if key != "wall_time"}

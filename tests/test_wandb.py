@@ -1,6 +1,7 @@
 """W&B through the real library in offline mode, read back from the files it wrote."""
 import json
 
+import pytest
 import torch
 
 from conftest import run_cli
@@ -90,12 +91,16 @@ def test_the_joblib_launcher_runs_hogwild_jobs_in_parallel_processes(tmp_path):
     assert {run.group for run in runs} == {"parallel"}
 
 
-def test_a_finished_run_run_again_adds_no_wandb_run_and_keeps_its_id(tmp_path):
+@pytest.mark.parametrize("mode", ["serial", "hogwild"])
+def test_a_finished_run_run_again_trains_no_more_adds_no_wandb_run_and_keeps_its_id(tmp_path, mode):
     # A sweep run again into its directory resumes every job; the finished ones stop at once.
     run_dir = tmp_path / "run"
-    for _ in range(2):
-        result = run_cli(*TINY, "train.target_return=null", f"hydra.run.dir={run_dir}", cwd=tmp_path)
-        assert result.returncode == 0, result.stderr[-3000:]
-    assert "resuming from" in result.stderr
+    args = [*TINY[:-1], f"workers={mode}", "train.target_return=null", f"hydra.run.dir={run_dir}"]
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    curve = (run_dir / "metrics.jsonl").read_bytes()
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 0 and "resuming from" in result.stderr, result.stderr[-3000:]
+    assert (run_dir / "metrics.jsonl").read_bytes() == curve  # not one update more
     run = read_offline_run(run_dir)  # one W&B run, not a second with the same curve
     assert torch.load(run_dir / "checkpoint.pt", weights_only=False)["wandb_run_id"] == run.run_id

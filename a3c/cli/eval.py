@@ -20,7 +20,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from a3c.config.rules import ConfigError, validate_eval
-from a3c.config.schema import SEEDS_PER_RUN, Config, EvalConfig, first_seed
+from a3c.config.schema import EVAL_SEED_BASE, SEEDS_PER_RUN, Config, EvalConfig, first_seed
 
 EVAL_NAME = "eval.json"  # the latest evaluation only
 EVALS_NAME = "evals.jsonl"  # one line per evaluation ever made: a3c-report picks from these
@@ -51,9 +51,10 @@ def evaluate_path(path: Path, overrides: list[str]) -> int:
 
     from a3c.cli.validate import validate
     from a3c.run.evaluate import EvalError, film_path, play_episodes, summarize  # gymnasium only now
+    from a3c.run.policy_file import BEST_POLICY_NAME
 
     validate(cfg)
-    _warn_of_training_seeds(options, cfg.train.seed)
+    _warn_of_seen_seeds(options, cfg, policy_path.name == BEST_POLICY_NAME, payload["global_step"])
     model = _model_for(cfg, payload, policy_path)
     torch.set_num_threads(1)
     torch.manual_seed(options.seed)  # eval.greedy=false samples actions
@@ -83,14 +84,23 @@ def evaluate_path(path: Path, overrides: list[str]) -> int:
     return 0
 
 
-def _warn_of_training_seeds(options: EvalConfig, train_seed: int) -> None:
-    """The default eval seeds are apart from those of runs with train.seed < 100 only."""
-    trained_on = range(first_seed(train_seed), first_seed(train_seed) + SEEDS_PER_RUN)
+def _warn_of_seen_seeds(options: EvalConfig, cfg: Config, picked_by_evaluations: bool, global_step: int) -> None:
+    """Env seeds the policy has met: its training's (the default eval seeds are apart from those of
+    runs with train.seed < 100 only) and, for best_policy.pt, those of the periodic evaluations
+    that picked it (seed-wise the same episodes: a score on them is biased upward)."""
     played = range(options.seed, options.seed + options.episodes)
-    if played.start < trained_on.stop and trained_on.start < played.stop:
-        print(f"warning: eval.seed={options.seed} plays env seeds {played.start}-{played.stop - 1}, among those this "
-              f"policy trained with (train.seed={train_seed}: {trained_on.start}-{trained_on.stop - 1}); another "
-              f"eval.seed keeps the episodes new to it", file=sys.stderr)
+    first = first_seed(cfg.train.seed)
+    seen = [("this policy trained with", range(first, first + SEEDS_PER_RUN))]
+    every, episodes = cfg.train.eval_every_steps, cfg.train.eval_episodes
+    if picked_by_evaluations and every:  # evaluation i (from 1) plays from base + first + i * episodes
+        periodic = EVAL_SEED_BASE + first
+        seen.append(("the periodic evaluations that picked it played",
+                     range(periodic + episodes, periodic + (global_step // every + 1) * episodes)))
+    for who, seeds in seen:
+        if played.start < seeds.stop and seeds.start < played.stop:
+            print(f"warning: eval.seed={options.seed} plays env seeds {played.start}-{played.stop - 1}, among those "
+                  f"{who} ({seeds.start}-{seeds.stop - 1}, train.seed={cfg.train.seed}); another eval.seed keeps the "
+                  f"episodes new to it", file=sys.stderr)
 
 
 def parse_overrides(overrides: list[str]) -> tuple[EvalConfig, list[str]]:

@@ -35,12 +35,14 @@ def running_mean_at(steps: np.ndarray, returns: np.ndarray, grid: np.ndarray, wi
 
 
 def run_curve(run, grid: np.ndarray) -> np.ndarray:
-    """A run's curve on the grid, NaN past its last step: what it would have scored there is not
-    known, and a flat line would stand in for it in the mean. A run that stopped because it was
-    solved is the exception: it carries its last value on (solved stays solved)."""
+    """A run's curve on the grid, NaN past its last step (give or take one grid step, as runs of
+    one budget overshoot it by different amounts): what it would have scored there is not known,
+    and a flat line would stand in for it in the mean. A run that stopped because it was solved
+    is the exception: it carries its last value on (solved stays solved)."""
     values = running_mean_at(run.curve_steps, run.curve_returns, grid, run.curve_window)
     if not str(run.summary.get("stop_reason", "")).startswith("solved"):
-        values[grid > run.summary.get("global_step", np.inf)] = np.nan
+        spacing = grid[1] - grid[0] if len(grid) > 1 else 0.0
+        values[grid > run.summary.get("global_step", np.inf) + spacing] = np.nan
     return values
 
 

@@ -23,11 +23,12 @@ def keep_metrics_of_checkpoint(source: Path, target: Path, size: int | None) -> 
     if not source.exists():
         return
     kept = source.read_bytes()
-    kept = kept if size is None else kept[:size]
+    # Without a size, whole lines: a kill mid-write leaves half a line, which the next would continue.
+    kept = kept[:kept.rfind(b"\n") + 1] if size is None else kept[:size]
     if target.exists():
         current = target.read_bytes()
         if current.startswith(kept):  # this curve, and perhaps lines written after the checkpoint
-            if len(current) > len(kept) and size is not None:
+            if len(current) > len(kept):
                 target.write_bytes(kept)
             return
         set_aside_unfinished_metrics(target.parent)
@@ -48,11 +49,21 @@ def carry_best_policy(source_dir: Path, run_dir: Path, eval_best: dict | None) -
     """Copy source_dir's best_policy.pt into run_dir when it is the one the checkpoint's eval_best
     names (same global_step): a later evaluation of the old run may have replaced it since."""
     source, target = source_dir / BEST_POLICY_NAME, run_dir / BEST_POLICY_NAME
-    if eval_best is None or not source.exists() or source.resolve() == target.resolve():
+    if eval_best is None or not source.exists():
         return
     try:
         step = load_policy(source)["global_step"]
     except PolicyFileError:
-        return
+        step = None
     if step == eval_best["global_step"]:
-        shutil.copyfile(source, target)
+        if source.resolve() != target.resolve():
+            shutil.copyfile(source, target)
+        return
+    # A later evaluation of the old run replaced it (or, resuming in place from an older
+    # checkpoint, one of the branch given up): it is not this run's best, and says so.
+    held = f"the policy of step {step:,}" if step is not None else "no readable policy"
+    best = f"{BEST_POLICY_NAME} holds {held}, not this checkpoint's best (step {eval_best['global_step']:,})"
+    if source.resolve() == target.resolve():
+        print(f"warning: {target}: {best}; it stays until this run's next best evaluation replaces it", file=sys.stderr)
+    else:
+        print(f"warning: {source}: {best}; not carried into {run_dir}", file=sys.stderr)

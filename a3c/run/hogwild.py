@@ -27,6 +27,8 @@ def run_hogwild(ctx: LoopContext, eval_best: float | None) -> str:
     """Start the workers on the shared model (and the evaluator, which keeps its best greedy
     score so far, eval_best), record what they send until a stop condition, then stop them;
     returns why the run stopped."""
+    if (reason := ctx.between_updates()) is not None:  # nothing left to train (a finished run run again)
+        return reason
     if mp.get_start_method(allow_none=True) not in (None, "spawn", "fork", "forkserver"):
         # Inside a joblib launcher job the default is loky's own method, which a child is told
         # to restore and cannot; it only needs a standard name.

@@ -129,11 +129,15 @@ class WandbTracker(Tracker):
 
 
 def _logged_rows(metrics: Path):
-    """(values, global_step) of each line of a metrics.jsonl, as the recorder logged them."""
+    """(values, global_step) of each line of a metrics.jsonl, as the recorder logged them; a line
+    that does not read as one is left out (W&B is never worth a run)."""
     with open(metrics, encoding="utf-8") as lines:
         for line in lines:
-            row = json.loads(line)
-            step = row.pop("global_step")
+            try:
+                row = json.loads(line)
+                step = row.pop("global_step")
+            except (ValueError, KeyError, AttributeError):
+                continue
             row.pop("wall_time", None)  # the file's own clock, never logged
             yield row, step
 

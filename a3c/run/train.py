@@ -183,7 +183,7 @@ def _finish(state: Run, stop_reason: str, exit_code: int) -> tuple[dict, str | N
     for learner in state.learners:
         learner.close()
     state.tracker.summary(summary)
-    state.tracker.finish(exit_code if failure is None else 1)
+    state.tracker.finish(130 if stop_reason == INTERRUPTED else exit_code if failure is None else 1)
     return summary, failure
 
 
