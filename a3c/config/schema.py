@@ -63,7 +63,7 @@ class AlgoConfig:
 @dataclass
 class ModelConfig:
     name: str = "mlp"
-    # mlp: separate actor and critic MLPs (one shared MLP torso under an LSTM);
+    # mlp: actor and critic MLPs, separate or shared as shared_body says, with or without an LSTM;
     # atari_cnn: Mnih et al.'s shared conv torso; minatar_cnn: the MinAtar paper's
     arch: str = "mlp"
     hidden_sizes: List[int] = field(default_factory=lambda: [64, 64])  # mlp only
