@@ -107,3 +107,11 @@ def test_an_atari_time_limit_counts_agent_steps_not_frames():
     results = [envs.step(np.array([0])) for _ in range(30)]
     assert [r.truncated[0] for r in results] == [False] * 29 + [True]
     assert results[-1].finished_episodes[0][2] == 30
+
+
+@pytest.mark.parametrize("limit, ale_cap", [(None, 108_000), (30_000, 0)])
+def test_a_time_limit_lifts_ales_own_cap_so_that_it_alone_decides(limit, ale_cap):
+    # Above about 27,000 agent steps ALE v5's 108,000 frames would cut a game first (envpool's does not).
+    envs = make_env_batch(EnvConfig(id="ALE/Breakout-v5", max_episode_steps=limit), seeds=[0])
+    assert envs.envs[0].unwrapped.ale.getInt("max_num_frames_per_episode") == ale_cap
+    envs.close()

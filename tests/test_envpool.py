@@ -62,6 +62,26 @@ def test_both_backends_see_the_same_frames_and_scores_in_the_same_game(game, liv
     pool_envs.close()
 
 
+def test_a_game_over_on_the_time_limits_step_is_terminated_in_both_backends():
+    """The limit cuts the game on the step it ends: a game over all the same (no bootstrap from
+    it), as gymnasium's TimeLimit says; envpool's own terminated flag said cut alone."""
+    actions = np.random.default_rng(0).integers(4, size=5000)
+
+    def play(backend: str, limit: int | None):
+        env_cfg = EnvConfig(id="ALE/Breakout-v5", backend=backend, max_episode_steps=limit, atari=AtariConfig(noop_max=1))
+        envs = make_env_batch(env_cfg, [0])
+        try:
+            for action in actions:
+                result = envs.step(np.array([action]))
+                if result.finished_episodes:
+                    return bool(result.terminated[0]), bool(result.truncated[0]), result.finished_episodes[0][2]
+        finally:
+            envs.close()
+
+    *_, length = play("envpool", None)
+    assert play("gymnasium", length) == play("envpool", length) == (True, True, length)
+
+
 def test_envs_are_reproducible_from_their_seeds():
     def trajectory(seeds):
         envs = envpool_batch("Breakout", seeds=seeds, repeat_action_probability=0.25)

@@ -67,12 +67,14 @@ def make_atari_env(env_id: str, atari: AtariConfig, max_episode_steps: int | Non
 
     RecordEpisodeStatistics sits below the life-loss and clipping wrappers, so the episode it
     reports (info["episode"]) is a whole game with its real, unclipped score. max_episode_steps
-    counts agent steps, as everywhere else; ALE v5 itself truncates a game at 108,000 frames.
+    counts agent steps, as everywhere else; without it ALE v5 itself truncates a game at 108,000
+    frames, with it ALE's cap is lifted so that the limit alone decides (as in envpool).
     The ALE ids must be registered first (make_env does it). wrap_base (e.g. a video recorder)
     goes around the raw emulator, under all preprocessing.
     """
+    cap = {} if max_episode_steps is None else {"max_num_frames_per_episode": 0}  # 0: ALE's own cap off
     env = gym.make(env_id, frameskip=1, repeat_action_probability=atari.repeat_action_probability,
-                   disable_env_checker=True, render_mode="rgb_array" if wrap_base else None)
+                   disable_env_checker=True, render_mode="rgb_array" if wrap_base else None, **cap)
     if wrap_base is not None:
         env = wrap_base(env)
     env = AtariPreprocessing(env, noop_max=atari.noop_max, frame_skip=atari.frame_skip,

@@ -109,8 +109,10 @@ class EnvpoolBatch(EnvBatch):
         ids = np.arange(n, dtype=np.int32) if active is None else np.flatnonzero(active).astype(np.int32)
         if len(ids) == 0:
             return rewards, terminated, truncated, final_obs, []
-        frames, scores, game_over, cut, info = self.pool.step(np.asarray(actions)[ids].astype(np.int32), ids)
-        ids = info["env_id"]
+        frames, scores, _, cut, info = self.pool.step(np.asarray(actions)[ids].astype(np.int32), ids)
+        # The game's own end: envpool's terminated is "ended and not cut", so a game over on the
+        # time limit's step would read as a cut alone, and be bootstrapped from.
+        ids, game_over = info["env_id"], info["terminated"].astype(bool)
         self.raw_obs[ids] = np.concatenate([self.raw_obs[ids, 1:], frames], axis=1)
         self.game_returns[ids] += scores
         self.game_lengths[ids] += 1
@@ -143,7 +145,7 @@ class EnvpoolBatch(EnvBatch):
     def _play_on(self, ids: np.ndarray) -> list:
         """After a lost life the game goes on with one no-op step, counted in the game, and the
         stack starts over from its frame (TerminalOnLifeLoss.reset under FrameStackObservation).
-        A game that ends in that step is reported; gymnasium's reset drops its info["episode"]."""
+        A game that ends in that step is reported, as the gymnasium backend reports it."""
         if len(ids) == 0:
             return []
         frames, scores, game_over, cut, info = self.pool.step(np.full(len(ids), NOOP, np.int32), ids)
