@@ -254,3 +254,11 @@ def test_the_best_trial_is_said_on_the_console(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     best = load_study(tmp_path / "search").best_trial
     assert f"best trial 0: {best.params} = {best.value}" in result.stderr
+
+
+@pytest.mark.parametrize("study", ["search", "learning_rate"])
+def test_a_search_presets_sweep_directory_is_its_studys_so_the_same_command_continues_it(tmp_path, study):
+    result = run_cli(f"experiment={study}", "--cfg", "hydra", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    sweep = result.stdout.split("\n  sweep:\n", 1)[1]
+    assert sweep.startswith("    dir: multirun/${hydra.sweeper.study_name}\n"), sweep[:200]
