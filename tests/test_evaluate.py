@@ -194,11 +194,16 @@ def test_a_run_resumed_into_another_directory_takes_the_best_policy_its_summary_
     # One that a later evaluation replaced is not the checkpoint's best: left behind, with a word.
     carry_best_policy(first, tmp_path / "third", {"global_step": 123, "mean_return": 1.0})
     assert not (tmp_path / "third" / "best_policy.pt").exists()
-    assert "best_policy.pt holds the policy of step 4,000, not this checkpoint's best (step 123)" in capsys.readouterr().err
+    assert "best_policy.pt held the policy of step 4,000, not this checkpoint's best (step 123)" in capsys.readouterr().err
     # a3c-eval of it says which of its episodes' seeds the evaluations that picked it played.
     result = run_eval(str(first / "best_policy.pt"), cwd=tmp_path)
-    assert ("warning: eval.seed=1000000 plays env seeds 1000000-1000009, among those the periodic evaluations "
-            "that picked it played (1000002-1000005, train.seed=0)") in result.stderr
+    assert ("warning: eval.seed=1000000 plays env seeds 1000000-1000009, among those the periodic evaluation "
+            "that picked it played (1000004-1000005, train.seed=0)") in result.stderr
+    assert "warning" not in run_eval(str(first / "best_policy.pt"), "eval.episodes=4", cwd=tmp_path).stderr
+    # In place (a requeued job whose last checkpoint is older than its best policy), it is set aside once.
+    carry_best_policy(first, first, {"global_step": 123, "mean_return": 1.0})
+    assert not (first / "best_policy.pt").exists() and (first / "best_policy.unfinished.pt").exists()
+    assert "moved to best_policy.unfinished.pt" in capsys.readouterr().err
 
 
 def test_one_episode_gets_no_interval_and_seeds_the_policy_trained_on_are_warned_of(tmp_path):

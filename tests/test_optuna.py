@@ -80,6 +80,12 @@ def test_continuing_a_study_with_another_budget_is_refused_in_one_line_and_mixes
     assert logging_only.returncode == 0, logging_only.stderr[-3000:]  # bookkeeping is not a setting
     assert len(load_study(sweep).trials) == 2
 
+    # Nor does a study mix search spaces (Optuna would stop on a changed choice with a traceback).
+    other_space = search(tmp_path, "hydra.sweeper.n_trials=3", "algo.n_steps=choice(5,20)")
+    assert other_space.returncode == 2 and "Traceback" not in other_space.stderr, other_space.stderr[-2000:]
+    assert "search space of algo.n_steps='choice(5, 10, 20)' then, 'choice(5,20)' now" in other_space.stderr
+    assert len(load_study(sweep).trials) == 2
+
 
 def test_a_trial_a_killed_search_left_running_is_replaced(tmp_path):
     sweep = tmp_path / "search"

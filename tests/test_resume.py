@@ -1,6 +1,7 @@
 """Checkpoints and exact resume, with real processes and signals."""
 import json
 import pickle
+import re
 import signal
 import subprocess
 import sys
@@ -11,9 +12,10 @@ import torch
 from conftest import ctrl_c_as_from_a_terminal, make_config, run_cli
 from wandb_reader import read_offline_run_file, read_records
 
+from a3c.cli.resume import resumed_config
 from a3c.run import train
 from a3c.run.carried_metrics import UNFINISHED_METRICS_NAME
-from a3c.run.checkpoint import load_checkpoint, save_atomically
+from a3c.run.checkpoint import CheckpointError, load_checkpoint, save_atomically
 
 SERIAL = ["workers=serial", "logger=off", "train.progress=false", "train.target_return=null"]
 
@@ -198,6 +200,10 @@ def test_a_requeued_resumed_run_goes_on_from_its_own_checkpoint(tmp_path, capsys
     assert again["global_step"] == 1500 and again["resumed_from"] == str((tmp_path / "a").resolve())  # one lineage
     steps = [step for step, _ in _episodes(tmp_path / "b")]
     assert steps == sorted(steps) and len(steps) == again["episodes"]  # one curve from 0, nothing twice
+    # Requeued with another setting: refused, naming the checkpoint it would have gone on from.
+    with pytest.raises(CheckpointError, match=re.escape(
+            f"the checkpoint already in this run directory ({tmp_path / 'b' / 'checkpoint.pt'}) was trained with algo.lr")):
+        resumed_config(make_config(*resumed, "algo.lr=0.01"), ["algo.lr=0.01"], tmp_path / "b")
 
 
 def test_a_resumed_run_continued_in_place_twice_keeps_its_lineage(tmp_path):

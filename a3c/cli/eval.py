@@ -86,16 +86,15 @@ def evaluate_path(path: Path, overrides: list[str]) -> int:
 
 def _warn_of_seen_seeds(options: EvalConfig, cfg: Config, picked_by_evaluations: bool, global_step: int) -> None:
     """Env seeds the policy has met: its training's (the default eval seeds are apart from those of
-    runs with train.seed < 100 only) and, for best_policy.pt, those of the periodic evaluations
-    that picked it (seed-wise the same episodes: a score on them is biased upward)."""
+    runs with train.seed < 100 only) and, for best_policy.pt, those of the periodic evaluation
+    that picked it (the same episodes: a score on them is biased upward)."""
     played = range(options.seed, options.seed + options.episodes)
     first = first_seed(cfg.train.seed)
     seen = [("this policy trained with", range(first, first + SEEDS_PER_RUN))]
     every, episodes = cfg.train.eval_every_steps, cfg.train.eval_episodes
-    if picked_by_evaluations and every:  # evaluation i (from 1) plays from base + first + i * episodes
-        periodic = EVAL_SEED_BASE + first
-        seen.append(("the periodic evaluations that picked it played",
-                     range(periodic + episodes, periodic + (global_step // every + 1) * episodes)))
+    if picked_by_evaluations and every:  # the evaluation at its step played from base + first + index * episodes
+        picked = EVAL_SEED_BASE + first + global_step // every * episodes
+        seen.append(("the periodic evaluation that picked it played", range(picked, picked + episodes)))
     for who, seeds in seen:
         if played.start < seeds.stop and seeds.start < played.stop:
             print(f"warning: eval.seed={options.seed} plays env seeds {played.start}-{played.stop - 1}, among those "

@@ -130,7 +130,7 @@ def check_search_space(config: DictConfig) -> None:
     failed trials."""
     from a3c.cli.preflight import check_job
     from a3c.cli.search_space import search_space_bounds
-    from a3c.cli.search_study import check_study_settings
+    from a3c.cli.search_study import SEARCH_SPACE, check_study_settings
 
     params = config.hydra.sweeper.get("params") or {}
     arguments = [f"{key}={value}" for key, value in params.items()]
@@ -154,8 +154,9 @@ def check_search_space(config: DictConfig) -> None:
     searched = {bound.split("=", 1)[0] for _, overrides in bounds for bound in overrides}
     try:  # last: it records the study's settings, which only a search that starts may do
         check_study_settings(config.hydra.sweeper, {
-            key: value for key, value in flatten(asdict(shared)).items()
-            if key not in searched and not key.startswith(BOOKKEEPING_KEYS)})
+            **{key: value for key, value in flatten(asdict(shared)).items()
+               if key not in searched and not key.startswith(BOOKKEEPING_KEYS)},
+            **{SEARCH_SPACE + line.split("=", 1)[0]: line.split("=", 1)[1] for line, _ in bounds}})
     except ValueError as err:  # a study's other settings
         _refuse([f"error: {err}"])
 

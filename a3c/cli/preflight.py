@@ -65,7 +65,7 @@ def check_resume(config: DictConfig, cfg: Config) -> None:
             resumed_config(cfg, list(config.hydra.overrides.task), run_dir)
         else:  # the directory's own run goes on
             own = run_dir / "checkpoint.pt"
-            check_same_experiment(load_checkpoint(own)["config"], cfg, own, own=True)
+            check_same_experiment(load_checkpoint(own)["config"], cfg, own, run_dir)
     except CheckpointError as err:
         raise ConfigError(str(err)) from None
 

@@ -10,7 +10,8 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
 from a3c.config.schema import Config, flatten
-from a3c.run.checkpoint import CheckpointError, load_checkpoint, refused_changes, resume_source, saved_settings
+from a3c.run.checkpoint import (CheckpointError, load_checkpoint, refused_changes, resume_source, saved_settings,
+                                source_label)
 
 
 def resumed_config(composed: Config, overrides: list[str], run_dir: Path) -> Config:
@@ -24,7 +25,7 @@ def resumed_config(composed: Config, overrides: list[str], run_dir: Path) -> Con
     named = named_keys(overrides, now)
     refused = refused_changes(saved, now, named)
     if refused:
-        raise CheckpointError(_refusal(path, refused, saved, now))
+        raise CheckpointError(_refusal(source_label(path, run_dir, composed.train.resume), refused, saved, now))
     merged = {key: now[key] if key in named else saved.get(key, now[key]) for key in now}
     return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), _nested(merged)))
 
@@ -38,8 +39,7 @@ def named_keys(overrides: list[str], keys: dict) -> list[str]:
     return named
 
 
-def _refusal(path: Path, refused: list[str], saved: dict, now: dict) -> str:
-    where = f"train.resume={str(path)!r}"
+def _refusal(where: str, refused: list[str], saved: dict, now: dict) -> str:
     if "env.id" in refused:
         return (f"{where} was trained on {saved['env.id']}, this run asks for {now['env.id']}: another env is "
                 "another experiment; start it without train.resume")

@@ -13,6 +13,7 @@ INTERRUPTED = "interrupted"  # the user attribute of a trial its search stopped 
 SURPLUS = "surplus"  # a trial asked while other searches filled the study: never run
 OWNER = "search"  # host:pid of the search running a trial, to tell a dead search's trials
 SETTINGS_ATTR = "settings"  # the study's user attribute: what every trial shares (check_study_settings)
+SEARCH_SPACE = "search space of "  # its settings' keys for the searched ones: the value is the space, e.g. choice(5,20)
 UNOWNED_GRACE_S = 60  # a running trial without an owner is older than any search's first write
 
 
@@ -90,8 +91,9 @@ def mark_not_run(study: Any, trial: Any, reason: str) -> None:
 
 def check_study_settings(sweeper_cfg: Any, settings: dict) -> None:
     """A study ranks trials of one experiment only: the first search records the settings every
-    trial shares (all but the searched keys and bookkeeping), and a search that continues the
-    study must have the same. Raises ValueError, one line naming the keys that differ."""
+    trial shares (all but the searched keys and bookkeeping) and its search space (keys
+    SEARCH_SPACE + key), and a search that continues the study must have the same. Raises
+    ValueError, one line naming the keys that differ."""
     if sweeper_cfg.get("storage") is None:
         return  # an in-memory study lives for one command: nothing to mix
     study = open_study(sweeper_cfg.study_name, sweeper_cfg.storage, sweeper_cfg.direction)
@@ -99,9 +101,14 @@ def check_study_settings(sweeper_cfg: Any, settings: dict) -> None:
     if recorded is None:  # a new study, or one from before settings were recorded
         study.set_user_attr(SETTINGS_ATTR, settings)
         return
+    spaces = {key: value for key, value in settings.items() if key.startswith(SEARCH_SPACE)}
+    older = not any(key.startswith(SEARCH_SPACE) for key in recorded)  # recorded before search spaces were
+    recorded = {**recorded, **spaces} if older else recorded
     changed = sorted(key for key in recorded.keys() | settings.keys() if recorded.get(key) != settings.get(key))
     if changed:
         shown = ", ".join(f"{key}={recorded.get(key)!r} then, {settings.get(key)!r} now" for key in changed)
         raise ValueError(f"study {sweeper_cfg.study_name} in {sweeper_cfg.storage} was started with other settings "
                          f"({shown}); a study never mixes settings: run with the same ones, or start a new study "
                          "(another hydra.sweep.dir or hydra.sweeper.study_name)")
+    if older:
+        study.set_user_attr(SETTINGS_ATTR, recorded)

@@ -12,6 +12,7 @@ from a3c.run.policy_file import BEST_POLICY_NAME, PolicyFileError, load_policy
 from a3c.run.recorder import METRICS_NAME
 
 UNFINISHED_METRICS_NAME = "metrics.unfinished.jsonl"  # a killed run's curve, with no checkpoint to go on from
+UNFINISHED_BEST_POLICY_NAME = "best_policy.unfinished.pt"  # a best policy found after the checkpoint resumed from
 
 
 def keep_metrics_of_checkpoint(source: Path, target: Path, size: int | None) -> None:
@@ -60,10 +61,12 @@ def carry_best_policy(source_dir: Path, run_dir: Path, eval_best: dict | None) -
             shutil.copyfile(source, target)
         return
     # A later evaluation of the old run replaced it (or, resuming in place from an older
-    # checkpoint, one of the branch given up): it is not this run's best, and says so.
+    # checkpoint, one of the branch given up): not this run's best. In place it is set aside,
+    # as an unfinished curve is, so that the directory's files agree with its summary.
     held = f"the policy of step {step:,}" if step is not None else "no readable policy"
-    best = f"{BEST_POLICY_NAME} holds {held}, not this checkpoint's best (step {eval_best['global_step']:,})"
+    why = f"{BEST_POLICY_NAME} held {held}, not this checkpoint's best (step {eval_best['global_step']:,})"
     if source.resolve() == target.resolve():
-        print(f"warning: {target}: {best}; it stays until this run's next best evaluation replaces it", file=sys.stderr)
+        source.replace(run_dir / UNFINISHED_BEST_POLICY_NAME)
+        print(f"warning: {why}: moved to {UNFINISHED_BEST_POLICY_NAME}", file=sys.stderr)
     else:
-        print(f"warning: {source}: {best}; not carried into {run_dir}", file=sys.stderr)
+        print(f"warning: {source}: {why}; not carried into {run_dir}", file=sys.stderr)

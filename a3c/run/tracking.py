@@ -136,7 +136,7 @@ def _logged_rows(metrics: Path):
             try:
                 row = json.loads(line)
                 step = row.pop("global_step")
-            except (ValueError, KeyError, AttributeError):
+            except (ValueError, KeyError, AttributeError, TypeError):
                 continue
             row.pop("wall_time", None)  # the file's own clock, never logged
             yield row, step

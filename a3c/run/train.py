@@ -67,7 +67,7 @@ class Run:
             return {}
         state = ckpt.load_checkpoint(path)
         self.resumed_from = ckpt.resumed_from(path, state, self.run_dir)
-        ckpt.check_same_experiment(state["config"], self.cfg, path, own=not self.cfg.train.resume)
+        ckpt.check_same_experiment(state["config"], self.cfg, path, self.run_dir)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         ckpt.restore_rng_states(state["rng"])
@@ -183,7 +183,7 @@ def _finish(state: Run, stop_reason: str, exit_code: int) -> tuple[dict, str | N
     for learner in state.learners:
         learner.close()
     state.tracker.summary(summary)
-    state.tracker.finish(130 if stop_reason == INTERRUPTED else exit_code if failure is None else 1)
+    state.tracker.finish(1 if failure is not None else 130 if stop_reason == INTERRUPTED else exit_code)
     return summary, failure
 
 
