@@ -20,7 +20,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from a3c.config.rules import ConfigError, validate_eval
-from a3c.config.schema import EVAL_SEED_BASE, SEEDS_PER_RUN, Config, EvalConfig, first_seed
+from a3c.config.schema import SEEDS_PER_RUN, Config, EvalConfig, first_seed, periodic_eval_seed
 
 EVAL_NAME = "eval.json"  # the latest evaluation only
 EVALS_NAME = "evals.jsonl"  # one line per evaluation ever made: a3c-report picks from these
@@ -91,10 +91,9 @@ def _warn_of_seen_seeds(options: EvalConfig, cfg: Config, picked_by_evaluations:
     played = range(options.seed, options.seed + options.episodes)
     first = first_seed(cfg.train.seed)
     seen = [("this policy trained with", range(first, first + SEEDS_PER_RUN))]
-    every, episodes = cfg.train.eval_every_steps, cfg.train.eval_episodes
-    if picked_by_evaluations and every:  # the evaluation at its step played from base + first + index * episodes
-        picked = EVAL_SEED_BASE + first + global_step // every * episodes
-        seen.append(("the periodic evaluation that picked it played", range(picked, picked + episodes)))
+    if picked_by_evaluations and cfg.train.eval_every_steps:
+        picked = periodic_eval_seed(cfg.train, global_step)
+        seen.append(("the periodic evaluation that picked it played", range(picked, picked + cfg.train.eval_episodes)))
     for who, seeds in seen:
         if played.start < seeds.stop and seeds.start < played.stop:
             print(f"warning: eval.seed={options.seed} plays env seeds {played.start}-{played.stop - 1}, among those "

@@ -125,8 +125,9 @@ def _no_return(job_dir: Path) -> str:
     failed = job_dir / FAILED_NAME
     if failed.exists():  # the job's own error, recorded by itself
         return failed.read_text().strip()
-    record_failure(job_dir, "no episode finished, so the search has no return for this trial (a larger train.total_steps?)")
-    return failed.read_text().strip()
+    message = "no episode finished, so the search has no return for this trial (a larger train.total_steps?)"
+    record_failure(job_dir, message)
+    return message
 
 
 def write_best(study: Any, sweep_dir: Path) -> None:

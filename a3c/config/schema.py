@@ -34,6 +34,12 @@ SEEDS_PER_RUN = 10_000  # seeds train.seed * SEEDS_PER_RUN + i are one run's: it
 def first_seed(train_seed: int) -> int:
     """The first of the seeds a run with this train.seed draws from (workers, envs, evaluations)."""
     return train_seed * SEEDS_PER_RUN
+
+
+def periodic_eval_seed(train: "TrainConfig", global_step: int) -> int:
+    """The env seed of the first episode of the periodic evaluation at global_step (its others
+    take the next ones): fresh seeds each evaluation, the same ones after a resume."""
+    return EVAL_SEED_BASE + first_seed(train.seed) + global_step // train.eval_every_steps * train.eval_episodes
 # Keys (or key prefixes) that say how a run is watched, never what it learns: two runs that
 # differ only in these are the same experiment (checkpoint.py's resume check, search.py's study check).
 BOOKKEEPING_KEYS = ("train.progress", "train.log_every_updates", "train.checkpoint_every_steps", "train.resume",

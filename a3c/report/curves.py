@@ -46,18 +46,15 @@ def run_curve(run, grid: np.ndarray) -> np.ndarray:
     return values
 
 
-def curve_runs(setting) -> list:
+def curve_runs(runs: list) -> list:
     """The runs a setting's curve is drawn from: those with an episode."""
-    return [run for run in setting.runs if len(run.curve_steps)]
+    return [run for run in runs if len(run.curve_steps)]
 
 
 def setting_curve(runs: list, grid: np.ndarray, seed: int = 0):
     """(mean, low, high) over the runs of one setting on the grid, defined where every run is; a
     run with no episode has no curve and is left out, as the table leaves it out of the mean."""
-    values = np.stack([run_curve(r, grid) for r in runs])
-    with_episodes = ~np.isnan(values).all(axis=1)
-    if with_episodes.any():
-        values = values[with_episodes]
+    values = np.stack([run_curve(r, grid) for r in (curve_runs(runs) or runs)])  # none: all NaN
     mean = values.mean(axis=0)
     if len(values) < 2:
         return mean, mean, mean
@@ -110,7 +107,7 @@ def _value_order(setting) -> tuple:
 
 
 def band_statement(settings: list) -> str:
-    counts = sorted({len(curve_runs(setting)) for setting in settings})
+    counts = sorted({len(curve_runs(setting.runs)) for setting in settings})
     if counts == [1]:
         return "one seed per setting: its curve alone, no band"
     seeds = f"{counts[0]} seeds" if len(counts) == 1 else f"{counts[0]}–{counts[-1]} seeds (n in the legend)"
@@ -121,7 +118,7 @@ def curves_figure(settings: list, title: str):
     """The learning-curve figure, not yet saved (tests look inside it)."""
     plt = _pyplot()
     panels = split_panels(settings)
-    show_n = len({len(curve_runs(setting)) for setting in settings}) > 1  # else the statement says n
+    show_n = len({len(curve_runs(setting.runs)) for setting in settings}) > 1  # else the statement says n
     figure, all_axes = _panel_grid(plt, len(panels))
     for axes, panel in zip(all_axes, panels):
         runs = [run for setting in panel.settings for run in setting.runs]
@@ -129,7 +126,7 @@ def curves_figure(settings: list, title: str):
         for setting, color in zip(panel.settings, _colors(plt, len(panel.settings))):
             mean, low, high = setting_curve(setting.runs, grid)
             axes.plot(grid, mean, color=color, linewidth=1.2, label=_legend_label(setting, panel.split_key, show_n))
-            if len(curve_runs(setting)) > 1:
+            if len(curve_runs(setting.runs)) > 1:
                 axes.fill_between(grid, low, high, color=color, alpha=0.15, linewidth=0)
         draw_targets(axes, runs)
         axes.set_xlabel("global_step (env steps, all workers)")
@@ -190,7 +187,7 @@ def legend_outside(axes) -> None:
 
 def _legend_label(setting, split_key: str | None, show_n: bool) -> str:
     label = " ".join(f"{key}={value}" for key, value in setting.values.items() if key != split_key) or "all runs"
-    return f"{label} (n={len(curve_runs(setting))})" if show_n else label
+    return f"{label} (n={len(curve_runs(setting.runs))})" if show_n else label
 
 
 def _colors(plt, count: int) -> list:

@@ -56,8 +56,9 @@ def carry_best_policy(source_dir: Path, run_dir: Path, eval_best: dict | None) -
         step = load_policy(source)["global_step"]
     except PolicyFileError:
         step = None
+    in_place = source.resolve() == target.resolve()
     if step == eval_best["global_step"]:
-        if source.resolve() != target.resolve():
+        if not in_place:
             shutil.copyfile(source, target)
         return
     # A later evaluation of the old run replaced it (or, resuming in place from an older
@@ -65,7 +66,7 @@ def carry_best_policy(source_dir: Path, run_dir: Path, eval_best: dict | None) -
     # as an unfinished curve is, so that the directory's files agree with its summary.
     held = f"the policy of step {step:,}" if step is not None else "no readable policy"
     why = f"{BEST_POLICY_NAME} held {held}, not this checkpoint's best (step {eval_best['global_step']:,})"
-    if source.resolve() == target.resolve():
+    if in_place:
         source.replace(run_dir / UNFINISHED_BEST_POLICY_NAME)
         print(f"warning: {why}: moved to {UNFINISHED_BEST_POLICY_NAME}", file=sys.stderr)
     else:

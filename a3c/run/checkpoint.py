@@ -103,11 +103,17 @@ def refused_changes(before: dict, now: dict, keys=None) -> list[str]:
     return [key for key in keys if not key.startswith(RESUMABLE_CHANGES) and before.get(key) != now.get(key)]
 
 
+def _resumes_own_unnamed(path: Path, run_dir: Path, resume: str | None) -> bool:
+    """Whether `path` is the checkpoint already in the run's directory (a requeued job's, a
+    sweep's job run again) and train.resume did not name it."""
+    named = resume is not None and Path(resume).resolve() in (path.resolve(), path.parent.resolve())
+    return not named and path.resolve() == (run_dir / CHECKPOINT_NAME).resolve()
+
+
 def source_label(path: Path, run_dir: Path, resume: str | None) -> str:
     """How an error names the checkpoint a run resumes: train.resume's, where it names that one,
-    else the one already in the run's directory (a requeued job's, a sweep's job run again)."""
-    named = resume is not None and Path(resume).resolve() in (path.resolve(), path.parent.resolve())
-    if not named and path.resolve() == (run_dir / CHECKPOINT_NAME).resolve():
+    else the one already in the run's directory."""
+    if _resumes_own_unnamed(path, run_dir, resume):
         return f"the checkpoint already in this run directory ({path})"
     return f"train.resume={str(path)!r}"
 
@@ -115,7 +121,7 @@ def source_label(path: Path, run_dir: Path, resume: str | None) -> str:
 def check_same_experiment(saved: dict, cfg: Config, path: Path, run_dir: Path) -> None:
     before, now = saved_settings(saved), flatten(asdict(cfg))
     source = source_label(path, run_dir, cfg.train.resume)
-    own = source.startswith("the checkpoint already")
+    own = _resumes_own_unnamed(path, run_dir, cfg.train.resume)
     for key in refused_changes(before, now)[:1]:
         raise CheckpointError(
             f"{source} was trained with {key}={before.get(key)!r}, this run has {key}={now.get(key)!r}; only "

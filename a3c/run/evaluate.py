@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from a3c.agent.networks import ActorCriticBase, reset_state
-from a3c.config.schema import EVAL_SEED_BASE, Config, EnvConfig, first_seed
+from a3c.config.schema import Config, EnvConfig, periodic_eval_seed
 from a3c.envs import EnvBatch, make_env_batch
 from a3c.envs.normalize import Normalizer, make_normalizer
 from a3c.run.messages import Evaluation, failures_reported
@@ -115,11 +115,8 @@ class PeriodicEvaluator:
 
     def evaluate(self, model: ActorCriticBase, normalizer_state: dict | None, global_step: int) -> dict:
         """The metrics of this evaluation; writes best_policy.pt when it is the best yet."""
-        index = global_step // self.every
-        self.next_at = (index + 1) * self.every
-        # Fresh seeds each time (evaluations along a run do not replay the same starts), the
-        # same ones after a resume.
-        seed = EVAL_SEED_BASE + first_seed(self.cfg.train.seed) + index * self.cfg.train.eval_episodes
+        self.next_at = (global_step // self.every + 1) * self.every
+        seed = periodic_eval_seed(self.cfg.train, global_step)
         with torch.random.fork_rng(devices=[]):  # training's draws stay training's (gSDE redraws its noise here)
             stats = summarize(play_episodes(model, self.cfg, normalizer_state, self.cfg.train.eval_episodes, True, seed))
         if self.best_mean is None or stats["mean_return"] > self.best_mean:
