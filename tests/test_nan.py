@@ -44,3 +44,10 @@ def test_too_many_nan_updates_stop_the_run_with_a_clear_error(tmp_path):
         train.run(make_config(*RUN, "train.max_bad_updates=3"), tmp_path)
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["bad_updates"] == 4 and "train.max_bad_updates=3" in summary["stop_reason"]
+
+
+def test_a_nan_reward_does_not_poison_the_normalization_statistics(tmp_path):
+    summary = train.run(make_config(*RUN, "env.normalize_obs=true", "env.normalize_reward=true"), tmp_path)
+    assert summary["bad_updates"] == 4000 // 4 // NAN_EVERY  # each NaN spoils its own update, no later one
+    statistics = torch.load(tmp_path / "checkpoint.pt", weights_only=False)["normalizer"]
+    assert all(torch.isfinite(tensor).all() for stats in statistics.values() for tensor in stats.values())

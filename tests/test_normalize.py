@@ -24,6 +24,16 @@ def test_running_statistics_match_numpy_over_several_batches():
     assert stats.count.item() == np.float64(1000 + 1e-4)
 
 
+def test_a_row_with_nan_or_inf_is_left_out_of_the_statistics():
+    clean = np.array([[1.0, 2.0], [3.0, 6.0]])
+    stats, reference = RunningMeanStd(shape=(2,)), RunningMeanStd(shape=(2,))
+    stats.update(np.array([[1.0, 2.0], [np.nan, 0.0], [3.0, 6.0], [0.0, np.inf]]))
+    stats.update(np.array([[np.nan, np.nan]]))
+    reference.update(clean)
+    for got, expected in zip(stats.tensors().values(), reference.tensors().values()):
+        assert torch.equal(got, expected)
+
+
 def normalized_batch(seeds, **env) -> EnvBatch:
     cfg = EnvConfig(id="CartPole-v1", normalize_obs=True, normalize_reward=True, **env)
     return EnvBatch(cfg, seeds, Normalizer((4,), cfg, gamma=0.99))

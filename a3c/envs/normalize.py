@@ -34,8 +34,13 @@ class RunningMeanStd:
 
     def update(self, batch: np.ndarray) -> None:
         """Combines the batch's moments with the running ones (Chan, Golub and LeVeque 1979, the
-        parallel form of Welford's update). Writes in place: shared tensors stay shared."""
+        parallel form of Welford's update). Writes in place: shared tensors stay shared.
+        Rows with a NaN or inf are left out: the learner skips that batch as a bad update, and
+        one such row would turn the statistics, and every later input, to NaN for good."""
         batch = torch.as_tensor(np.asarray(batch), dtype=torch.float64)
+        batch = batch[torch.isfinite(batch).reshape(len(batch), -1).all(1)]
+        if len(batch) == 0:
+            return
         batch_mean, batch_var, batch_count = batch.mean(0), batch.var(0, correction=0), batch.shape[0]
         delta = batch_mean - self.mean
         total = self.count + batch_count
@@ -77,7 +82,7 @@ class Normalizer:
         running_returns[active] = running_returns[active] * self.gamma + raw[active]
         if not self.frozen and active.any():
             self.return_stats.update(running_returns[active])
-        running_returns[ended] = 0.0
+        running_returns[ended | ~np.isfinite(running_returns)] = 0.0  # a NaN reward must not stay in R
         scaled = raw / np.sqrt(self.return_stats.var.numpy() + EPSILON)
         return np.clip(scaled, -self.clip_reward, self.clip_reward).astype(np.float32)
 
