@@ -75,11 +75,9 @@ def test_table_values_match_the_known_numbers(sweep):
     assert row["final_return_iqm"] == pytest.approx(35.0)  # mean of the middle four: 20, 30, 40, 50
     assert (row["solved"], row["median_steps_to_target"], row["median_seconds_to_target"]) == (3, 200.0, 20.0)
     assert row["sps"] == pytest.approx(1003.5)
-    # An independent bootstrap of the mean with many resamples gives the same 95% interval.
-    rng = np.random.default_rng(1)
-    means = rng.choice(FINALS, size=(200_000, len(FINALS))).mean(axis=1)
-    assert row["ci95_low"] == pytest.approx(np.percentile(means, 2.5), abs=4.0)
-    assert row["ci95_high"] == pytest.approx(np.percentile(means, 97.5), abs=8.0)
+    # Student's t: mean ± t(0.975, 7 degrees of freedom) · s / √8, the quantile from a printed table.
+    half_width = 2.364624 * np.std(FINALS, ddof=1) / np.sqrt(8)
+    assert (row["ci95_low"], row["ci95_high"]) == pytest.approx((151.25 - half_width, 151.25 + half_width))
 
 
 def test_markdown_latex_and_csv(sweep, tmp_path):
@@ -99,13 +97,13 @@ def test_one_seed_has_no_interval_and_every_header_says_what_its_cells_hold(tmp_
     markdown = build_report([tmp_path / "runs"], tmp_path / "md")[0]
     assert markdown.startswith("| setting | seeds | final return, mean [95% CI] | IQM |")
     assert "| algo.entropy_coef=0.0 | 1 | 39.2 | 39.2 | 0/1 |" in markdown  # not 39.2 [39.2, 39.2]
-    assert "| algo.entropy_coef=0.01 | 2 | 6.1 [5.0, 7.2] |" in markdown
+    assert "| algo.entropy_coef=0.01 | 2 | 6.1 [-8.2, 20.4] |" in markdown  # t(0.975, 1) = 12.71: two seeds say little
     latex = build_report([tmp_path / "runs"], tmp_path / "tex", fmt="latex")[0]
     assert latex.startswith("% ") and r"\usepackage{booktabs}" in latex.splitlines()[0]
     assert r"final return, mean [95\% CI]" in latex and r"algo.entropy\_coef=0.0 & 1 & 39.2 & 39.2 & 0/1 & --- & --- & 1,000" in latex
     rows = list(csv.DictReader(io.StringIO(build_report([tmp_path / "runs"], tmp_path / "csv", fmt="csv")[0])))
     assert (rows[0]["final_return_mean"], rows[0]["ci95_low"], rows[0]["ci95_high"]) == ("39.18", "", "")
-    assert (rows[1]["final_return_mean"], rows[1]["ci95_low"], rows[1]["sps"]) == ("6.12", "5.0", "1000")
+    assert (rows[1]["final_return_mean"], rows[1]["ci95_low"], rows[1]["sps"]) == ("6.12", "-8.17", "1000")
 
 
 def test_a_run_without_episodes_is_left_out_of_the_mean_and_its_curve_and_the_table_says_so(tmp_path):
@@ -118,10 +116,10 @@ def test_a_run_without_episodes_is_left_out_of_the_mean_and_its_curve_and_the_ta
     summary = json.loads((tmp_path / "runs" / "r2" / "summary.json").read_text())
     (tmp_path / "runs" / "r2" / "summary.json").write_text(json.dumps({**summary, "mean_return_last_100": None}))
     markdown = build_report([tmp_path / "runs"], tmp_path / "md")[0]
-    assert "| all runs | 3 | 15.0 [10.0, 20.0] (2 runs) |" in markdown
+    assert "| all runs | 3 | 15.0 [-48.5, 78.5] (2 runs) |" in markdown
     _, [setting] = group_settings([load_run(d) for d in find_run_dirs([tmp_path / "runs"])])
     mean, low, high = setting_curve(setting.runs, np.array([50, 100]))
-    assert mean.tolist() == [15.0, 15.0] and low[-1] == 10.0 and high[-1] == 20.0
+    assert mean.tolist() == [15.0, 15.0] and low[-1] == pytest.approx(-48.531) and high[-1] == pytest.approx(78.531)
     assert setting.runs[0].final_source == "all 2 training episodes"  # not "the last 100"
 
 
@@ -246,7 +244,7 @@ def test_forty_settings_split_into_panels_whose_legends_stay_outside_the_data(tm
         assert labels[0] == f"algo.lr={LEARNING_RATES[0]}" and labels[-1] == "target (475)"  # lr ascending; no optimizer, no n
         target = [line for line in axes.get_lines() if line.get_linestyle() == "--"]
         assert [list(line.get_ydata()) for line in target] == [[475.0, 475.0]]
-    assert figure.get_suptitle().endswith("\nmean ± 95% bootstrap CI over 2 seeds")
+    assert figure.get_suptitle().endswith("\nmean ± 95% CI (Student's t) over 2 seeds")
 
 
 def test_the_figure_says_when_there_is_no_band_and_the_png_includes_its_legend(tmp_path):
@@ -257,7 +255,7 @@ def test_the_figure_says_when_there_is_no_band_and_the_png_includes_its_legend(t
     assert band_statement(settings) == "one seed per setting: its curve alone, no band"
     three_settings_with_a_second_seed = [load_run(d) for d in find_run_dirs([tmp_path / "runs"])[:3]]
     _, settings = group_settings(runs + three_settings_with_a_second_seed)
-    assert band_statement(settings) == "mean ± 95% bootstrap CI over 1–2 seeds (n in the legend); no band where n = 1"
+    assert band_statement(settings) == "mean ± 95% CI (Student's t) over 1–2 seeds (n in the legend); no band where n = 1"
     build_report([tmp_path / "runs"], tmp_path / "out", scatter_key="algo.lr")
     height, width = matplotlib.image.imread(tmp_path / "out" / "curves.png").shape[:2]
     assert width > 2 * 9 * 120 and height < 2 * 4.5 * 120 * 1.2  # two panels side by side, legends beside them

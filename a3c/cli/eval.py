@@ -4,7 +4,7 @@
     a3c-eval runs/x/best_policy.pt eval.episodes=100 eval.greedy=false
     a3c-eval runs/x env.max_episode_steps=1000                         # the same task, longer episodes
 
-Prints the mean return with its 95% bootstrap CI and writes eval.json beside the policy;
+Prints the mean return with its 95% CI (Student's t) and writes eval.json beside the policy;
 nothing else in the run directory changes. Only weights-only policy files are read, unless
 eval.trust_checkpoint=true (a resume checkpoint is a pickle: loading it runs its code).
 """

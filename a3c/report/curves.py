@@ -1,5 +1,5 @@
 """Learning curves: the mean over seeds of each run's last-100-episode mean return, with a
-95% bootstrap band, against global_step; one line per setting, one panel per task.
+95% CI band (Student's t), against global_step; one line per setting, one panel per task.
 
 Figures are meant to go into a paper as they are: the legend sits outside the axes, a task
 with many settings is split into panels, the figure says what the band is, and the task's
@@ -51,7 +51,7 @@ def curve_runs(runs: list) -> list:
     return [run for run in runs if len(run.curve_steps)]
 
 
-def setting_curve(runs: list, grid: np.ndarray, seed: int = 0):
+def setting_curve(runs: list, grid: np.ndarray):
     """(mean, low, high) over the runs of one setting on the grid, defined where every run is; a
     run with no episode has no curve and is left out, as the table leaves it out of the mean."""
     values = np.stack([run_curve(r, grid) for r in (curve_runs(runs) or runs)])  # none: all NaN
@@ -61,7 +61,7 @@ def setting_curve(runs: list, grid: np.ndarray, seed: int = 0):
     low, high = np.full_like(mean, np.nan), np.full_like(mean, np.nan)
     defined = ~np.isnan(values).any(axis=0)
     if defined.any():
-        low[defined], high[defined] = stats.bootstrap_ci(values[:, defined], seed=seed, axis=0)
+        low[defined], high[defined] = stats.mean_ci(values[:, defined], axis=0)
     return mean, low, high
 
 
@@ -111,7 +111,7 @@ def band_statement(settings: list) -> str:
     if counts == [1]:
         return "one seed per setting: its curve alone, no band"
     seeds = f"{counts[0]} seeds" if len(counts) == 1 else f"{counts[0]}–{counts[-1]} seeds (n in the legend)"
-    return f"mean ± 95% bootstrap CI over {seeds}" + ("; no band where n = 1" if counts[0] == 1 else "")
+    return f"mean ± 95% CI (Student's t) over {seeds}" + ("; no band where n = 1" if counts[0] == 1 else "")
 
 
 def curves_figure(settings: list, title: str):

@@ -97,13 +97,13 @@ def warn_repeated_seeds(settings: list[Setting]) -> None:
                       "each counted as a seed; report one of them for independent seeds", file=sys.stderr)
 
 
-def setting_row(setting: Setting, seed: int = 0) -> dict:
+def setting_row(setting: Setting) -> dict:
     finals = np.array([r.final for r in setting.runs if r.final is not None])
     solved = [r for r in setting.runs if r.summary["solved_at_step"] is not None]
-    mean, low, high = _mean_and_ci(finals, seed)
+    mean, low, high = _mean_and_ci(finals)
     # The column for a3c-eval's returns, beside training's; with metric eval they are the main one.
     evals = np.array([r.final_eval for r in setting.runs if r.final_eval is not None and r.metric == "train"])
-    eval_mean, eval_low, eval_high = _mean_and_ci(evals, seed)
+    eval_mean, eval_low, eval_high = _mean_and_ci(evals)
     return {
         "setting": setting.label,
         "seeds": len(setting.runs),
@@ -126,12 +126,12 @@ def setting_row(setting: Setting, seed: int = 0) -> dict:
     }
 
 
-def _mean_and_ci(values: np.ndarray, seed: int) -> tuple:
-    """Mean and 95% bootstrap CI; no interval (None) from fewer than two values, where it
+def _mean_and_ci(values: np.ndarray) -> tuple:
+    """Mean and 95% t interval; no interval (None) from fewer than two values, where it
     would only repeat the one value."""
     if len(values) < 2:
         return (float(values[0]) if len(values) else float("nan")), None, None
-    return (float(values.mean()), *stats.bootstrap_ci(values, seed=seed))
+    return (float(values.mean()), *stats.mean_ci(values))
 
 
 def _counted(sources) -> str:

@@ -20,7 +20,7 @@ from a3c.run.messages import Evaluation, failures_reported
 from a3c.run.policy_file import BEST_POLICY_NAME, save_policy
 from a3c.run.processes import become_child_of
 from a3c.run.recorder import EVAL_MEAN_RETURN, EVAL_STD_RETURN
-from a3c.stats import bootstrap_ci
+from a3c.stats import mean_ci
 
 MAX_PARALLEL_EPISODES = 16  # envs stepped together; more episodes play in waves
 MAX_EPISODE_STEPS = 100_000  # an env without a time limit and a policy that never ends it
@@ -88,7 +88,7 @@ def _play_one_episode_each(model: ActorCriticBase, envs: EnvBatch, greedy: bool)
 
 def summarize(outcomes: list[tuple[float, int]]) -> dict:
     returns = [float(r) for r, _ in outcomes]
-    low, high = bootstrap_ci(returns) if len(returns) > 1 else (None, None)  # one episode: no interval
+    low, high = mean_ci(returns) if len(returns) > 1 else (None, None)  # one episode: no interval
     return {
         "episodes": len(returns),
         "mean_return": float(np.mean(returns)),

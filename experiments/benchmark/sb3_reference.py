@@ -64,7 +64,7 @@ def play_greedily(model: A2C, entry: dict, train_env, seed: int) -> list[float]:
 
 def table(lines_path: str) -> str:
     """The runs of a JSON-lines file as our table's two score columns, with the same CIs."""
-    from a3c.stats import bootstrap_ci
+    from a3c.stats import mean_ci
 
     runs: dict[str, list[dict]] = {}
     for line in open(lines_path):
@@ -77,7 +77,7 @@ def table(lines_path: str) -> str:
         cells = []
         for key in ("last_100", "greedy_mean"):
             values = np.array([run[key] for run in group])
-            low, high = bootstrap_ci(values)
+            low, high = mean_ci(values)
             cells.append(f"{values.mean():.1f} [{low:.1f}, {high:.1f}]")
         held = sum(run["best_last_100"] - run["last_100"] <= 0.1 * abs(run["best_last_100"]) for run in group)
         seeds = ", ".join(f"{run['seed']}: {run['last_100']:.1f} / {run['greedy_mean']:.1f}" for run in group)
