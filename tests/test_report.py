@@ -73,7 +73,8 @@ def test_table_values_match_the_known_numbers(sweep):
     assert row["seeds"] == 8
     assert row["final_return_mean"] == pytest.approx(np.mean(FINALS))
     assert row["final_return_iqm"] == pytest.approx(35.0)  # mean of the middle four: 20, 30, 40, 50
-    assert (row["solved"], row["median_steps_to_target"], row["median_seconds_to_target"]) == (3, 200.0, 20.0)
+    # 3 of 8 runs reached the target (at 100, 200, 300 steps): the other 5 never did, so no median.
+    assert (row["solved"], row["median_steps_to_target"], row["median_seconds_to_target"]) == (3, None, None)
     assert row["sps"] == pytest.approx(1003.5)
     # Student's t: mean ± t(0.975, 7 degrees of freedom) · s / √8, the quantile from a printed table.
     half_width = 2.364624 * np.std(FINALS, ddof=1) / np.sqrt(8)
@@ -320,3 +321,27 @@ def test_a_directory_with_a_summary_but_no_config_is_left_out_with_a_warning(tmp
     table = build_report([tmp_path / "runs"], tmp_path / "out")[0]
     assert "| all runs | 1 | 10.0 |" in table  # run a alone
     assert "left out 1 directory with a summary.json but no config.yaml or metrics.jsonl" in capsys.readouterr().err
+
+
+def test_the_median_steps_to_target_counts_a_run_that_never_reached_it_as_never(tmp_path):
+    for seed, solved_at in enumerate((200, 300, None)):  # two of three: the median is the slower one
+        write_run(tmp_path / "runs" / f"most{seed}", 0.01, seed, 10.0, solved_at=solved_at)
+    for seed, solved_at in enumerate((50, None, None)):  # one lucky run of three: no median
+        write_run(tmp_path / "runs" / f"few{seed}", 0.02, seed, 10.0, solved_at=solved_at)
+    markdown = build_report([tmp_path / "runs"], tmp_path / "md")[0]
+    assert "| algo.entropy_coef=0.01 | 3 | 10.0 [10.0, 10.0] | 10.0 | 2/3 | 300 | 30.0 |" in markdown
+    assert "| algo.entropy_coef=0.02 | 3 | 10.0 [10.0, 10.0] | 10.0 | 1/3 | — | — |" in markdown
+
+
+def test_a_value_that_rounds_to_zero_prints_without_a_minus_sign(tmp_path):
+    for seed in range(2):
+        write_run(tmp_path / "runs" / f"r{seed}", 0.01, seed, -0.001)
+    assert "| all runs | 2 | 0.0 [0.0, 0.0] | 0.0 |" in build_report([tmp_path / "runs"], tmp_path / "md")[0]
+    rows = list(csv.DictReader(io.StringIO(build_report([tmp_path / "runs"], tmp_path / "csv", fmt="csv")[0])))
+    assert rows[0]["final_return_mean"] == "0.0"
+
+
+def test_numbered_sweep_jobs_sort_as_numbers_and_before_a_named_folder_beside_them(tmp_path):
+    for seed, name in enumerate(("10", "extra", "2")):
+        write_run(tmp_path / "runs" / name, 0.01, seed, 10.0)
+    assert [path.name for path in find_run_dirs([tmp_path / "runs"])] == ["2", "10", "extra"]

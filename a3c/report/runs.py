@@ -80,8 +80,9 @@ def find_run_dirs(paths: list[Path]) -> list[Path]:
 
 
 def _natural_key(path: Path) -> list:
-    """Hydra numbers sweep jobs 0, 1, ..., 10: sort them as numbers, not as text."""
-    return [int(part) if part.isdigit() else part for part in path.parts]
+    """Hydra numbers sweep jobs 0, 1, ..., 10: sort them as numbers, not as text (and before
+    named folders beside them)."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in path.parts]
 
 
 def load_run(run_dir: Path, metric: str = "train") -> Run:

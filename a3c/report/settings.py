@@ -113,8 +113,8 @@ def setting_row(setting: Setting) -> dict:
         "final_return_iqm": stats.iqm(finals) if len(finals) else float("nan"),
         "final_runs": len(finals),  # runs with a final return (a run with no episode has none)
         "solved": len(solved),
-        "median_steps_to_target": _median([r.summary["solved_at_step"] for r in solved]),
-        "median_seconds_to_target": _median([r.summary["solved_at_seconds"] for r in solved]),
+        "median_steps_to_target": _median_to_target([r.summary["solved_at_step"] for r in setting.runs]),
+        "median_seconds_to_target": _median_to_target([r.summary["solved_at_seconds"] for r in setting.runs]),
         "sps": float(np.mean([r.summary["sps"] for r in setting.runs])),
         "final_from": _counted(r.final_source for r in setting.runs if r.final is not None),
         "eval_runs": len(evals),
@@ -142,5 +142,8 @@ def _counted(sources) -> str:
     return "; ".join(f"{source} ({n} run{'' if n == 1 else 's'})" for source, n in counts.items())
 
 
-def _median(values: list) -> float | None:
-    return float(np.median(values)) if values else None
+def _median_to_target(values: list) -> float | None:
+    """Over every run, one that never reached the target counting as never (infinity): a setting
+    that half its runs never solve has no median (None), however fast its lucky runs were."""
+    median = float(np.median([np.inf if value is None else value for value in values])) if values else np.inf
+    return None if np.isinf(median) else median

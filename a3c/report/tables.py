@@ -30,6 +30,7 @@ def _number(value, digits: int = DEFAULT_DIGITS) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if isinstance(value, float):
+        value = round(value, digits) + 0.0  # what rounds to zero prints as 0.0, never -0.0
         return f"{value:,.{digits}f}" if abs(value) < 10_000 else f"{value:,.0f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
 
@@ -108,7 +109,7 @@ def _csv_value(key: str, value):
         return ""
     if isinstance(value, float):
         digits = DIGITS.get(key, CSV_DIGITS)
-        return round(value, digits) if digits else round(value)
+        return round(value, digits) + 0.0 if digits else round(value)  # + 0.0: never -0.0
     return value
 
 
