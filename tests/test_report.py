@@ -2,6 +2,7 @@
 import csv
 import io
 import json
+import shutil
 import subprocess
 import sys
 
@@ -201,7 +202,7 @@ def test_the_eval_metric_scores_runs_by_their_evaluations_and_a3c_evals_final_po
     table = build_report([tmp_path / "runs"], tmp_path / "out", metric="eval")[0]
     assert "final greedy evaluation" in table and "| 450.0 [" in table
     # It says which evaluations it read: a3c-eval's for run a, the last periodic one for run b.
-    assert "| a3c-eval of the final policy (1 run); last periodic evaluation (1 run) |" in table
+    assert "| a3c-eval of the final policy (1 run); last periodic evaluation, 10 episodes (1 run) |" in table
     # The training metric keeps its final score and shows a3c-eval's beside it, for the runs that have one.
     table = build_report([tmp_path / "runs"], tmp_path / "out")[0]
     assert "| 15.0 [" in table and "| 500.0 (1 run) |" in table
@@ -293,6 +294,22 @@ def test_a_resumed_run_and_its_origin_count_as_one_seed(tmp_path):
     assert row.split(" | ")[1] == "1", report.stdout  # one seed: the copy, which holds the origin's curve
     assert f"note: {origin} was resumed as {copy}" in report.stderr
     assert f"wrote {tmp_path / 'out' / 'table.md'}, {tmp_path / 'out' / 'curves.png'}" in report.stderr
+    # Moved elsewhere together, the two are still one lineage: found through summary.json's
+    # run_dir, or, in a run older than that field, through Hydra's record of where it ran.
+    moved = tmp_path / "archive" / "runs"
+    shutil.move(tmp_path / "runs", moved)
+    assert one_seed_reported(moved, tmp_path / "out2")
+    summary = json.loads((moved / "copy" / "summary.json").read_text())
+    assert summary.pop("run_dir") == str(copy.resolve())
+    (moved / "copy" / "summary.json").write_text(json.dumps(summary))
+    assert one_seed_reported(moved, tmp_path / "out3")
+
+
+def one_seed_reported(runs, out) -> bool:
+    report = subprocess.run([sys.executable, "-m", "a3c.report.main", str(runs), "--out", str(out)],
+                            capture_output=True, text=True, timeout=120)
+    assert report.returncode == 0, report.stderr
+    return "| all runs | 1 |" in report.stdout and f"note: {runs / 'origin'} was resumed as {runs / 'copy'}" in report.stderr
 
 
 def test_a_misspelt_scatter_key_is_refused_before_anything_is_written(sweep, tmp_path):
@@ -345,3 +362,12 @@ def test_numbered_sweep_jobs_sort_as_numbers_and_before_a_named_folder_beside_th
     for seed, name in enumerate(("10", "extra", "2")):
         write_run(tmp_path / "runs" / name, 0.01, seed, 10.0)
     assert [path.name for path in find_run_dirs([tmp_path / "runs"])] == ["2", "10", "extra"]
+
+
+def test_an_older_run_without_a_key_added_since_is_one_setting_with_runs_at_its_default(tmp_path):
+    write_run(tmp_path / "runs" / "old", 0.01, 0, 100.0)  # written before algo.gae_lambda existed
+    for seed in (1, 2):
+        write_run(tmp_path / "runs" / f"new{seed}", 0.01, seed, 250.0, config_extra={"algo": {"gae_lambda": 1.0}})
+    write_run(tmp_path / "runs" / "gae", 0.01, 3, 10.0, config_extra={"algo": {"gae_lambda": 0.95}})
+    _, settings = group_settings([load_run(d) for d in find_run_dirs([tmp_path / "runs"])])
+    assert sorted((s.label, len(s.runs)) for s in settings) == [("algo.gae_lambda=0.95", 1), ("algo.gae_lambda=1.0", 3)]

@@ -9,9 +9,8 @@ from pathlib import Path
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
-from a3c.config.schema import Config, flatten
-from a3c.run.checkpoint import (CheckpointError, load_checkpoint, refused_changes, resume_source, saved_settings,
-                                source_label)
+from a3c.config.schema import Config, flatten, saved_settings
+from a3c.run.checkpoint import CheckpointError, load_checkpoint, refused_changes, resume_source, source_label
 
 
 def resumed_config(composed: Config, overrides: list[str], run_dir: Path) -> Config:

@@ -9,7 +9,7 @@ group, and the names of what each key allows beside them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import List, Optional
 
 from hydra.core.config_store import ConfigStore
@@ -210,6 +210,12 @@ def flatten(node: dict, prefix: str = "") -> dict:
         else:
             flat[f"{prefix}{key}"] = value
     return flat
+
+
+def saved_settings(saved: dict) -> dict:
+    """A saved config (a checkpoint's, a run's config.yaml), flat; a key added since it was
+    written held its schema default there."""
+    return {**flatten(asdict(Config())), **flatten(saved)}
 
 
 def short_value(value: object) -> str:

@@ -3,6 +3,7 @@ final policy, and the lineage of resumed runs counted once."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from a3c.config.schema import flatten
+from a3c.config.schema import saved_settings
 
 # What a report measures: "train", the returns of training episodes (the final score is the
 # mean of the last 100); "eval", the greedy evaluations of train.eval_every_steps (the final
@@ -23,7 +24,7 @@ FINAL_POLICY_FILES = ("policy.pt", "checkpoint.pt")  # what a3c-eval of a run di
 @dataclass
 class Run:
     path: Path
-    config: dict  # flattened: {"algo.n_steps": 5, ...}
+    config: dict  # flattened, every schema key: {"algo.n_steps": 5, ...}
     summary: dict
     curve_steps: np.ndarray  # global_step of each finished episode (of each evaluation, metric eval)
     curve_returns: np.ndarray  # its return (mean return)
@@ -63,6 +64,15 @@ class Run:
         path = (path.parent if path.suffix == ".pt" else path).resolve()
         return None if path == self.path.resolve() else path  # a requeued job resumes itself
 
+    def origin_here(self) -> Path | None:
+        """The origin where it is now: moved or copied with this run, it sits where it sat
+        beside it. Where this run was is summary.json's run_dir, or for a run older than that
+        field, the output_dir of Hydra's record."""
+        then = self.summary.get("run_dir") or _hydra_output_dir(self.path)
+        if self.origin is None or then is None or Path(then) == self.path.resolve():
+            return self.origin
+        return (self.path / os.path.relpath(self.origin, then)).resolve()
+
     @property
     def curve_window(self) -> int:
         """Points averaged into each curve value: 100 episodes, or one evaluation (itself a mean)."""
@@ -87,7 +97,7 @@ def _natural_key(path: Path) -> list:
 
 def load_run(run_dir: Path, metric: str = "train") -> Run:
     summary = json.loads((run_dir / "summary.json").read_text())
-    config = flatten(yaml.safe_load((run_dir / "config.yaml").read_text()))
+    config = saved_settings(yaml.safe_load((run_dir / "config.yaml").read_text()))  # an older run's missing keys: defaults
     key = "charts/episodic_return" if metric == "train" else "eval/mean_return"
     steps, returns = [], []
     with open(run_dir / "metrics.jsonl", encoding="utf-8") as lines:
@@ -119,14 +129,20 @@ def final_policy_evaluation(run_dir: Path, global_step: int | None) -> dict | No
     return final[-1] if final else None
 
 
+def _hydra_output_dir(run_dir: Path) -> str | None:
+    record = run_dir / ".hydra" / "hydra.yaml"
+    return yaml.safe_load(record.read_text())["hydra"]["runtime"]["output_dir"] if record.is_file() else None
+
+
 def count_lineages_once(runs: list[Run]) -> list[Run]:
     """A resumed run starts with its origin's metrics (run/train.py copies them), so the two are
-    one run: keep the latest of each lineage, and say so."""
-    copies = {run.origin: run for run in runs if run.origin is not None}
+    one run: keep the latest of each lineage, and say so. The origin is looked for where it was
+    and where it would be now that the runs were moved together."""
+    copies = {origin: run for run in runs for origin in (run.origin, run.origin_here()) if origin is not None}
     kept = []
     for run in runs:
         copy = copies.get(run.path.resolve())
-        if copy is None:
+        if copy is None or copy is run:  # a requeued job resumes itself
             kept.append(run)
         else:
             print(f"note: {run.path} was resumed as {copy.path}: counted once, as the latter (--keep-origins counts both)",

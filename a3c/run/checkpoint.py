@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from a3c.config.schema import BOOKKEEPING_KEYS, Config, flatten
+from a3c.config.schema import BOOKKEEPING_KEYS, Config, flatten, saved_settings
 
 CHECKPOINT_NAME = "checkpoint.pt"
 # Keys that may differ on resume: budgets, bookkeeping, where results go. Any other change
@@ -89,11 +89,6 @@ def _resumed_from(checkpoint: Path) -> Path | None:
     """The checkpoint file the run of `checkpoint` was started from with train.resume, if any."""
     resume = saved_settings(load_checkpoint(checkpoint)["config"]).get("train.resume")
     return _checkpoint_of(resume).resolve() if resume else None
-
-
-def saved_settings(saved: dict) -> dict:
-    """A checkpoint's config, flat; a key added since it was written held its schema default there."""
-    return {**flatten(asdict(Config())), **flatten(saved)}
 
 
 def refused_changes(before: dict, now: dict, keys=None) -> list[str]:

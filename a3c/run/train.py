@@ -166,8 +166,8 @@ def _finish(state: Run, stop_reason: str, exit_code: int) -> tuple[dict, str | N
     """Write what the run leaves, each file on its own: one that cannot be written costs only
     itself. Returns the summary and the first write failure (None if all went well)."""
     cfg, run_dir = state.cfg, state.run_dir
-    # The run it was resumed from, whose curve it holds: a3c-report counts the two once.
-    summary = {**state.recorder.summary(stop_reason), "resumed_from": state.resumed_from}
+    # The run it went on from, whose curve it holds, and where: a3c-report counts the two once, moved or not.
+    summary = {**state.recorder.summary(stop_reason), "resumed_from": state.resumed_from, "run_dir": str(run_dir.resolve())}
     writes = (
         state.recorder.close,
         lambda: (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n"),
