@@ -371,3 +371,15 @@ def test_an_older_run_without_a_key_added_since_is_one_setting_with_runs_at_its_
     write_run(tmp_path / "runs" / "gae", 0.01, 3, 10.0, config_extra={"algo": {"gae_lambda": 0.95}})
     _, settings = group_settings([load_run(d) for d in find_run_dirs([tmp_path / "runs"])])
     assert sorted((s.label, len(s.runs)) for s in settings) == [("algo.gae_lambda=0.95", 1), ("algo.gae_lambda=1.0", 3)]
+
+
+def test_runs_that_stopped_early_count_with_what_they_reached_and_the_row_says_how_many(tmp_path, capsys):
+    for seed, reason in enumerate(("step budget reached", "solved: mean return of the last 100 episodes >= 475.0",
+                                   "interrupted", "time budget reached")):
+        write_run(tmp_path / "runs" / f"r{seed}", 0.01, seed, 10.0 * seed)
+        summary = json.loads((tmp_path / "runs" / f"r{seed}" / "summary.json").read_text())
+        (tmp_path / "runs" / f"r{seed}" / "summary.json").write_text(json.dumps({**summary, "stop_reason": reason}))
+    main([str(tmp_path / "runs")])
+    out, err = capsys.readouterr()
+    assert "| all runs | 4 (2 stopped early) | 15.0 [" in out
+    assert "2 of 4 runs stopped early" in err and "r2 (interrupted, at step 100)" in err and "r3 (time budget" in err

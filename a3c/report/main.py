@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from a3c.report.runs import METRICS, RUN_FILES, Run, count_lineages_once, find_run_dirs, load_run
-from a3c.report.settings import BUDGET_KEY, group_settings, schema_keys, setting_row, warn_repeated_seeds
+from a3c.report.settings import (BUDGET_KEY, group_settings, note_stopped_early, schema_keys, setting_row,
+                                 warn_repeated_seeds)
 
 
 def check_scatter_key(key: str, runs: list[Run]) -> None:
@@ -50,6 +51,7 @@ def build_report(paths: list[Path], out_dir: Path, fmt: str = "markdown", title:
         check_scatter_key(scatter_key, runs)
     keys, settings = group_settings(runs, pool_budgets)
     warn_repeated_seeds(settings)
+    note_stopped_early(settings)
     rows = [setting_row(setting) for setting in settings]
     text = tables.FORMATS[fmt](rows, metric)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,9 @@ from a3c.report.runs import Run
 # (--pool-budgets pools them).
 NOT_A_SETTING = BOOKKEEPING_KEYS + ("train.seed", "train.max_minutes", "train.objective")
 BUDGET_KEY = "train.total_steps"
+# The stop reasons of a run that trained to its end (run/recorder.py's should_stop); any other
+# (interrupted, out of time, failed) stopped early, and its table row says how many did.
+COMPLETED = ("step budget reached", "solved")
 
 
 def schema_keys() -> list[str]:
@@ -97,6 +100,21 @@ def warn_repeated_seeds(settings: list[Setting]) -> None:
                       "each counted as a seed; report one of them for independent seeds", file=sys.stderr)
 
 
+def stopped_early(run: Run) -> bool:
+    reason = run.summary.get("stop_reason")
+    return reason is not None and not reason.startswith(COMPLETED)  # older summaries may not say
+
+
+def note_stopped_early(settings: list[Setting]) -> None:
+    """A run cut short is scored on what it reached: the row counts it, and says so."""
+    for setting in settings:
+        early = [run for run in setting.runs if stopped_early(run)]
+        if early:
+            runs = "; ".join(f"{run.path} ({run.summary['stop_reason']}, at step {run.summary['global_step']:,})" for run in early)
+            print(f"note: {setting.label}: {len(early)} of {len(setting.runs)} runs stopped early and count with what "
+                  f"they reached: {runs}", file=sys.stderr)
+
+
 def setting_row(setting: Setting) -> dict:
     finals = np.array([r.final for r in setting.runs if r.final is not None])
     solved = [r for r in setting.runs if r.summary["solved_at_step"] is not None]
@@ -123,6 +141,7 @@ def setting_row(setting: Setting) -> dict:
         "eval_return_mean": eval_mean,
         "eval_ci95_low": eval_low,
         "eval_ci95_high": eval_high,
+        "stopped_early": sum(stopped_early(run) for run in setting.runs),  # last: CSV columns keep their places
     }
 
 

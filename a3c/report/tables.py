@@ -59,6 +59,9 @@ def _cells(row: dict, columns: list[tuple]) -> list[str]:
         elif key == FINAL_EVAL:
             cell = _mean_with_interval(row["eval_return_mean"], row["eval_ci95_low"], row["eval_ci95_high"])
             cells.append(_of_runs(cell, row["eval_runs"], row["seeds"]))
+        elif key == "seeds":
+            early = row.get("stopped_early")
+            cells.append(f"{row['seeds']}" + (f" ({early} stopped early)" if early else ""))
         elif key == "solved":
             cells.append(f"{row['solved']}/{row['seeds']}")
         else:
