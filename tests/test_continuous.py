@@ -1,5 +1,6 @@
 """Continuous actions: the Gaussian head against torch.distributions, and real runs."""
 import gymnasium as gym
+import pytest
 import torch
 from conftest import make_config
 from torch.distributions import Normal
@@ -64,12 +65,27 @@ def test_gsde_policy_is_normal_with_the_variance_of_its_state_dependent_noise():
     output = model(obs)[0]
     latent = model.actor.latent_net(obs)
     mean = model.actor.mean(latent)
-    std = (latent.pow(2) @ torch.exp(torch.tensor(-1.0)).pow(2).expand(64, 1) + 1e-6).sqrt() + 1e-3
+    std = (latent.pow(2) @ torch.exp(torch.tensor(-1.0)).pow(2).expand(64, 1) + 1e-6).sqrt()
     reference = Normal(mean, std)
     actions = torch.randn(6, 1)
     torch.testing.assert_close(model.head.mode(output), mean)
     torch.testing.assert_close(model.head.log_prob(output, actions), reference.log_prob(actions).sum(-1))
     torch.testing.assert_close(model.head.entropy(output), reference.entropy().sum(-1))
+
+
+def test_gsde_scores_its_actions_with_the_std_it_draws_them_with_even_when_it_is_small():
+    from a3c.agent.networks import build_model
+
+    env = gym.make("Pendulum-v1")
+    torch.manual_seed(0)
+    model = build_model(make_config("env=pendulum", "model.gaussian_std=sde", "model.log_std_init=-6"),
+                        env.observation_space, env.action_space)
+    obs = torch.randn(1, 3).expand(20_000, 3)  # one state, 20,000 draws of the exploration matrix
+    model.reset_noise(20_000)
+    with torch.no_grad():
+        actions = model.act(obs)[0]
+        _, head_std = model.head._mean_std(model.actor(obs[:1]))
+    assert head_std.item() == pytest.approx(actions.std().item(), rel=0.05)  # a floor of 1e-3 on the std: +17%
 
 
 def test_gsde_noise_is_a_fixed_function_of_the_state_until_the_next_rollout():

@@ -11,7 +11,7 @@ import gymnasium as gym
 import torch
 from torch.nn import functional as F
 
-MIN_STD = 1e-3  # keeps log pi finite when the policy grows confident
+MIN_STD = 1e-3  # keeps log pi finite when the policy grows confident (gSDE: a floor on its variance instead)
 
 
 class CategoricalHead:
@@ -56,6 +56,8 @@ class GaussianHead:
 
     def _mean_std(self, output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mean, raw_std = output.split(self.action_dim, dim=-1)[:2]
+        if self.noise_given:  # gSDE's std is the one its noise is drawn with (its floor: SB3's, in the variance)
+            return mean, torch.exp(raw_std)
         return mean, self.std_from_raw(raw_std) + MIN_STD
 
     def sample(self, output: torch.Tensor) -> torch.Tensor:
