@@ -102,3 +102,15 @@ def test_hogwild_workers_add_to_one_shared_set_of_statistics(tmp_path):
     # 5,000 steps lost on the idle machine and 14% of these 1,000 while the suite loaded it
     # (with a single worker the count is exact).
     assert saved["obs"]["count"].item() > 0.75 * summary["global_step"]
+
+
+def test_an_inf_input_stays_non_finite_so_the_learner_skips_it_rather_than_a_clipped_bound():
+    cfg = EnvConfig(id="CartPole-v1", normalize_obs=True, normalize_reward=True)
+    normalizer = Normalizer((2,), cfg, gamma=0.99)
+    rewards = normalizer.rewards(np.array([np.inf, 1.0]), np.zeros(2), np.zeros(2, dtype=bool), np.ones(2, dtype=bool))
+    observations = normalizer.observations(np.array([[np.inf, 0.0], [1.0, 2.0]]), np.ones(2, dtype=bool))
+    assert np.isnan(rewards[0]) and np.isfinite(rewards[1])
+    assert np.isnan(observations[0, 0]) and np.isfinite(observations[0, 1]) and np.isfinite(observations[1]).all()
+    count = normalizer.obs_stats.count.item()
+    normalizer.obs_stats.update(np.zeros((0, 2)))
+    assert normalizer.obs_stats.count.item() == count == 1 + 1e-4  # the inf row left out; an empty batch adds nothing

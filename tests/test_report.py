@@ -13,7 +13,7 @@ import yaml
 from conftest import run_cli
 
 from a3c.report.main import build_report, main
-from a3c.report.runs import find_run_dirs, load_run
+from a3c.report.runs import count_lineages_once, find_run_dirs, load_run
 from a3c.report.settings import group_settings, setting_row
 
 
@@ -383,3 +383,26 @@ def test_runs_that_stopped_early_count_with_what_they_reached_and_the_row_says_h
     out, err = capsys.readouterr()
     assert "| all runs | 4 (2 stopped early) | 15.0 [" in out
     assert "2 of 4 runs stopped early" in err and "r2 (interrupted, at step 100)" in err and "r3 (time budget" in err
+
+
+def write_hydra_record(run_dir, cwd):
+    (run_dir / ".hydra").mkdir()
+    record = {"hydra": {"runtime": {"cwd": str(cwd), "output_dir": str(run_dir)}}}
+    (run_dir / ".hydra" / "hydra.yaml").write_text(yaml.safe_dump(record))
+
+
+def test_an_older_resumed_run_finds_its_origin_after_a_move_from_hydras_record_of_where_it_ran(tmp_path, monkeypatch):
+    # Before summary.json named them, a run held only train.resume as typed, relative to where
+    # it was started; and a requeued job that resumed itself is still a run of its own.
+    old = tmp_path / "old"
+    write_run(old / "runs" / "origin", 0.01, 0, 10.0)
+    write_run(old / "runs" / "copy", 0.01, 0, 20.0, config_extra={"train": {"seed": 0, "resume": "runs/origin"}})
+    write_run(old / "runs" / "requeued", 0.01, 1, 30.0)
+    summary = json.loads((old / "runs" / "requeued" / "summary.json").read_text())
+    (old / "runs" / "requeued" / "summary.json").write_text(json.dumps({**summary, "resumed_from": str(old / "runs" / "requeued")}))
+    for name in ("origin", "copy", "requeued"):
+        write_hydra_record(old / "runs" / name, cwd=old)
+    shutil.move(old / "runs", tmp_path / "new")
+    monkeypatch.chdir(tmp_path)  # neither where it ran nor where it is
+    runs = count_lineages_once([load_run(d) for d in find_run_dirs([tmp_path / "new"])])
+    assert sorted(run.path.name for run in runs) == ["copy", "requeued"]

@@ -35,10 +35,11 @@ class RunningMeanStd:
     def update(self, batch: np.ndarray) -> None:
         """Combines the batch's moments with the running ones (Chan, Golub and LeVeque 1979, the
         parallel form of Welford's update). Writes in place: shared tensors stay shared.
-        Rows with a NaN or inf are left out: the learner skips that batch as a bad update, and
-        one such row would turn the statistics, and every later input, to NaN for good."""
+        Rows with a NaN or inf are left out: one would turn the statistics, and every later
+        input, to NaN for good (the learner skips the batch it is in: _scaled)."""
         batch = torch.as_tensor(np.asarray(batch), dtype=torch.float64)
-        batch = batch[torch.isfinite(batch).reshape(len(batch), -1).all(1)]
+        finite = torch.isfinite(batch)
+        batch = batch[finite.flatten(1).all(1) if batch.ndim > 1 else finite]
         if len(batch) == 0:
             return
         batch_mean, batch_var, batch_count = batch.mean(0), batch.var(0, correction=0), batch.shape[0]
@@ -72,7 +73,7 @@ class Normalizer:
         if update is not None and update.any() and not self.frozen:
             self.obs_stats.update(raw[update])
         scaled = (raw - self.obs_stats.mean.numpy()) / np.sqrt(self.obs_stats.var.numpy() + EPSILON)
-        return np.clip(scaled, -self.clip_obs, self.clip_obs).astype(np.float32)
+        return _scaled(raw, scaled, self.clip_obs)
 
     def rewards(self, raw: np.ndarray, running_returns: np.ndarray, ended: np.ndarray, active: np.ndarray) -> np.ndarray:
         """Scales the active envs' rewards; running_returns (n_envs,) is the caller's per-env R,
@@ -84,7 +85,7 @@ class Normalizer:
             self.return_stats.update(running_returns[active])
         running_returns[ended | ~np.isfinite(running_returns)] = 0.0  # a NaN reward must not stay in R
         scaled = raw / np.sqrt(self.return_stats.var.numpy() + EPSILON)
-        return np.clip(scaled, -self.clip_reward, self.clip_reward).astype(np.float32)
+        return _scaled(raw, scaled, self.clip_reward)
 
     def _all_stats(self) -> dict[str, RunningMeanStd]:
         named = {"obs": self.obs_stats, "return": self.return_stats}
@@ -103,6 +104,12 @@ class Normalizer:
         for name, stats in self._all_stats().items():
             for key, tensor in stats.tensors().items():
                 tensor.copy_(state[name][key])  # in place: shared tensors stay shared
+
+
+def _scaled(raw: np.ndarray, scaled: np.ndarray, clip: float) -> np.ndarray:
+    """Clipped, but an inf stays non-finite (NaN): clipped to the bound, it would look like a
+    real input, where the learner skips a non-finite batch as a bad update."""
+    return np.where(np.isfinite(raw), np.clip(scaled, -clip, clip), np.nan).astype(np.float32)
 
 
 def make_normalizer(env_cfg: EnvConfig, obs_shape: tuple, gamma: float) -> Normalizer | None:

@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from a3c import stats
+from a3c.run.stopping import SOLVED
 
 WINDOW = 100  # the same window as "solved"
 GRID_POINTS = 100
@@ -40,7 +41,7 @@ def run_curve(run, grid: np.ndarray) -> np.ndarray:
     and a flat line would stand in for it in the mean. A run that stopped because it was solved
     is the exception: it carries its last value on (solved stays solved)."""
     values = running_mean_at(run.curve_steps, run.curve_returns, grid, run.curve_window)
-    if not str(run.summary.get("stop_reason", "")).startswith("solved"):
+    if not str(run.summary.get("stop_reason", "")).startswith(SOLVED):
         spacing = grid[1] - grid[0] if len(grid) > 1 else 0.0
         values[grid > run.summary.get("global_step", np.inf) + spacing] = np.nan
     return values

@@ -2,6 +2,7 @@
 final policy, and the lineage of resumed runs counted once."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -56,11 +57,11 @@ class Run:
     def origin(self) -> Path | None:
         """The run directory this run was resumed from, whose whole curve it holds, or None.
         summary.json names it since the lineage check; older runs have only train.resume,
-        relative to where they were started."""
+        relative to where they were started (Hydra's record says where that was)."""
         source = self.summary.get("resumed_from") or self.config.get("train.resume")
         if not source:
             return None
-        path = Path(source)
+        path = Path(self.hydra_runtime.get("cwd", "."), source)  # an absolute source stays as it is
         path = (path.parent if path.suffix == ".pt" else path).resolve()
         return None if path == self.path.resolve() else path  # a requeued job resumes itself
 
@@ -68,10 +69,19 @@ class Run:
         """The origin where it is now: moved or copied with this run, it sits where it sat
         beside it. Where this run was is summary.json's run_dir, or for a run older than that
         field, the output_dir of Hydra's record."""
-        then = self.summary.get("run_dir") or _hydra_output_dir(self.path)
-        if self.origin is None or then is None or Path(then) == self.path.resolve():
-            return self.origin
-        return (self.path / os.path.relpath(self.origin, then)).resolve()
+        origin = self.origin
+        then = self.summary.get("run_dir") or self.hydra_runtime.get("output_dir")
+        if origin is None or then is None:
+            return origin
+        return (self.path / os.path.relpath(origin, Path(then).resolve())).resolve()  # Hydra's is not resolved
+
+    @functools.cached_property
+    def hydra_runtime(self) -> dict:
+        """Where Hydra ran this run (output_dir) and from where (cwd); {} without a readable record."""
+        try:
+            return yaml.safe_load((self.path / ".hydra" / "hydra.yaml").read_text())["hydra"]["runtime"]
+        except (OSError, yaml.YAMLError, KeyError, TypeError):
+            return {}
 
     @property
     def curve_window(self) -> int:
@@ -127,11 +137,6 @@ def final_policy_evaluation(run_dir: Path, global_step: int | None) -> dict | No
     final = [r for r in records if Path(r.get("policy", "policy.pt")).name in FINAL_POLICY_FILES
              and r.get("greedy", True) and not r.get("env_overrides") and global_step in (None, r.get("global_step", global_step))]
     return final[-1] if final else None
-
-
-def _hydra_output_dir(run_dir: Path) -> str | None:
-    record = run_dir / ".hydra" / "hydra.yaml"
-    return yaml.safe_load(record.read_text())["hydra"]["runtime"]["output_dir"] if record.is_file() else None
 
 
 def count_lineages_once(runs: list[Run]) -> list[Run]:

@@ -13,6 +13,7 @@ from omegaconf import OmegaConf
 from a3c import stats
 from a3c.config.schema import BOOKKEEPING_KEYS, Config, flatten, short_value
 from a3c.report.runs import Run
+from a3c.run.stopping import COMPLETED
 
 # Keys that say how a run was carried out, not what was tried: its seed, how it was watched
 # (BOOKKEEPING_KEYS, which resume and the search check share), its wall-clock cap and what it
@@ -21,9 +22,6 @@ from a3c.report.runs import Run
 # (--pool-budgets pools them).
 NOT_A_SETTING = BOOKKEEPING_KEYS + ("train.seed", "train.max_minutes", "train.objective")
 BUDGET_KEY = "train.total_steps"
-# The stop reasons of a run that trained to its end (run/recorder.py's should_stop); any other
-# (interrupted, out of time, failed) stopped early, and its table row says how many did.
-COMPLETED = ("step budget reached", "solved")
 
 
 def schema_keys() -> list[str]:
@@ -101,6 +99,7 @@ def warn_repeated_seeds(settings: list[Setting]) -> None:
 
 
 def stopped_early(run: Run) -> bool:
+    """Interrupted, out of train.max_minutes, or failed: any stop but a completed run's."""
     reason = run.summary.get("stop_reason")
     return reason is not None and not reason.startswith(COMPLETED)  # older summaries may not say
 

@@ -17,7 +17,7 @@ from a3c.run.messages import Evaluation, ProcessFailed
 from a3c.run.processes import start_worker_server, worker_context, worker_server_died
 from a3c.run.recorder import RunRecorder
 from a3c.run.stall_watch import StallWatch
-from a3c.run.stopping import RunFailed
+from a3c.run.stopping import WORKERS_FINISHED, RunFailed
 
 # How long stopped workers get to finish their update and flush the queue before termination.
 JOIN_SECONDS = 10.0
@@ -85,7 +85,7 @@ def _watch(workers: list, queue, ctx: LoopContext, stall_watch: StallWatch) -> s
         if (reason := ctx.between_updates()) is not None:
             return reason
         if all(w.exitcode == 0 for w in workers if w.name != "evaluator"):
-            return "workers finished"
+            return WORKERS_FINISHED
 
 
 def _stop_stalled(worker, seconds: float, limit_minutes: float) -> None:

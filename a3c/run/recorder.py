@@ -14,6 +14,7 @@ from a3c.config.schema import Config
 from a3c.run import startup
 from a3c.run.latest_episodes import LatestEpisodes
 from a3c.run.messages import Report
+from a3c.run.stopping import BUDGET_REACHED, SOLVED
 from a3c.run.training_clock import TrainingClock
 
 METRICS_NAME = "metrics.jsonl"
@@ -127,11 +128,11 @@ class RunRecorder:
     def should_stop(self) -> str | None:
         """Why the run should end now, or None."""
         if self.global_step >= self.cfg.train.total_steps:
-            return "step budget reached"
+            return BUDGET_REACHED
         if self.wall_seconds >= self.cfg.train.max_minutes * 60:
             return "time budget reached"
         if self.solved_at_step is not None and self.cfg.train.stop_at_target:
-            return f"solved: mean return of the last {SOLVE_WINDOW} episodes >= {self.cfg.train.target_return}"
+            return f"{SOLVED}: mean return of the last {SOLVE_WINDOW} episodes >= {self.cfg.train.target_return}"
         return None
 
     def _write(self, step: int, values: dict) -> None:

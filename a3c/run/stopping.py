@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import signal
 
+# How a run that trains to its end says so in summary.json's stop_reason (a3c-report reads them):
+BUDGET_REACHED = "step budget reached"
+SOLVED = "solved"  # the start of "solved: mean return of the last 100 episodes >= <target>"
+WORKERS_FINISHED = "workers finished"  # Hogwild: every worker ran out of steps on its own
+COMPLETED = (BUDGET_REACHED, SOLVED, WORKERS_FINISHED)
+
 
 class StopRequest:
     def __init__(self):
