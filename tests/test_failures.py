@@ -292,3 +292,23 @@ def test_ctrl_c_during_start_up_exits_130_and_leaves_no_process_behind(tmp_path)
     while processes_in_session(process.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert processes_in_session(process.pid) == []
+
+
+def test_an_evaluator_killed_while_it_waits_for_its_next_evaluation_stops_the_run_naming_it(tmp_path):
+    # Killed in a multiprocessing Event.wait, it used to leave the Event waiting on it for good:
+    # the run hung, silent, until a second Ctrl-C.
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, "-m", "a3c", *RUN_FOR_LONG, "train.eval_every_steps=50000000",
+                                f"hydra.run.dir={run_dir}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(workers_of(process.pid)) < 3 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.1)
+        time.sleep(2.0)  # the evaluator is up and idle, its next evaluation 50M steps away
+        evaluator = workers_of(process.pid)[-1]  # the fork server's last child: started after the workers
+        os.kill(evaluator, signal.SIGKILL)
+        seconds, _, stderr = finish_within(process, 30)
+    finally:
+        process.kill()
+    assert process.returncode == 1 and seconds < 10, stderr[-2000:]
+    assert "error: evaluator died with exit code -9" in stderr, stderr[-2000:]

@@ -7,6 +7,7 @@ seeds; observations are normalized with the statistics the policy was trained wi
 from __future__ import annotations
 
 import copy
+import time
 from pathlib import Path
 
 import numpy as np
@@ -137,7 +138,9 @@ def evaluator_process(main_pid: int, cfg: Config, run_dir: Path, global_model, n
         # an evaluation's step, it plays that one at once rather than skipping it.
         evaluator = PeriodicEvaluator(cfg, run_dir, start_step, best_mean)
         while True:
-            stopping = stop_event.wait(0.1)
+            # Polled, never waited on: a process killed inside Event.wait leaves the Event's
+            # condition a sleeper that never wakes, and the main process's set() then hangs for good.
+            stopping = stop_event.is_set()
             step = step_counter.value
             if evaluator.due(step):  # at stop too: a short run may end before this process is up
                 snapshot.load_state_dict(global_model.state_dict())
@@ -145,3 +148,4 @@ def evaluator_process(main_pid: int, cfg: Config, run_dir: Path, global_model, n
                 queue.put(Evaluation(step, evaluator.evaluate(snapshot, stats, step)))
             if stopping:
                 break
+            time.sleep(0.1)
