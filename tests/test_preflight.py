@@ -154,6 +154,18 @@ def test_a_misspelt_nested_key_or_group_is_named_too():
         assert unknown_key(fine) is None, fine
 
 
+def test_a_tuned_preset_that_does_not_exist_is_refused_not_dropped_without_a_word(tmp_path):
+    # The group is optional (most algo-env pairs have no tuning), so Hydra skips a missing choice.
+    result = run_cli("tuned=a3c_cartpol", "logger=off", cwd=tmp_path)
+    assert result.returncode == 2 and list(tmp_path.iterdir()) == []
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: tuned=a3c_cartpol: no such tuned preset; allowed: a2c_acrobot, ") and "a3c_cartpole," in line
+    from a3c.cli.typos import unknown_tuned
+
+    assert unknown_tuned("tuned=null") is None and unknown_tuned("tuned=a3c_acrobot,a3c_cartpole") is None
+    assert unknown_tuned("+tuned=a3c_acrobot,nope").startswith("error: tuned=nope: no such tuned preset")
+
+
 COUNT_ENV_CHECKS = """
 import atexit, sys
 import a3c.cli.validate as validate

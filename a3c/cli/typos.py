@@ -12,6 +12,7 @@ import difflib
 import sys
 import typing
 
+from a3c import CONF_DIR
 from a3c.config.schema import Config
 
 NOT_SCHEMA_KEYS = ("hydra", "experiment", "tuned")  # Hydra's own node, and groups the schema has no field for
@@ -39,8 +40,22 @@ def unknown_key(argument: str) -> str | None:
     return None
 
 
+def unknown_tuned(argument: str) -> str | None:
+    """The refusal of a `tuned=` choice with no file: the group is optional, so Hydra would
+    drop the algo-env pair's own tuning without a word."""
+    key, _, value = argument.lstrip("+").partition("=")
+    if key != "tuned":
+        return None
+    allowed = sorted(path.stem for path in (CONF_DIR / "tuned").glob("*.yaml"))
+    unknown = [choice for choice in value.split(",") if choice not in allowed + ["null"]]
+    if not unknown:
+        return None
+    return (f"error: tuned={unknown[0]}: no such tuned preset; allowed: {', '.join(allowed)}, or null for none "
+            "(by default each algo-env pair takes its own, conf/tuned/<algo>_<env>.yaml, where there is one)")
+
+
 def refuse_unknown_keys(arguments: list[str]) -> None:
     for argument in arguments:
-        if (refusal := unknown_key(argument)) is not None:
+        if (refusal := unknown_key(argument) or unknown_tuned(argument)) is not None:
             print(refusal, file=sys.stderr)
             sys.exit(2)
