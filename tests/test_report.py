@@ -406,3 +406,23 @@ def test_an_older_resumed_run_finds_its_origin_after_a_move_from_hydras_record_o
     monkeypatch.chdir(tmp_path)  # neither where it ran nor where it is
     runs = count_lineages_once([load_run(d) for d in find_run_dirs([tmp_path / "new"])])
     assert sorted(run.path.name for run in runs) == ["copy", "requeued"]
+
+
+def test_a_run_with_damaged_files_is_left_out_with_a_warning_and_a_half_written_last_line_is_not_read(tmp_path, capsys):
+    for seed in range(4):
+        write_run(tmp_path / "runs" / f"r{seed}", 0.01, seed, 10.0)
+    (tmp_path / "runs" / "r1" / "summary.json").write_text('{"env_id": "CartPole-v1", "glo')
+    (tmp_path / "runs" / "r2" / "config.yaml").write_text("")
+    with open(tmp_path / "runs" / "r3" / "metrics.jsonl", "a") as metrics:
+        metrics.write('{"global_step": 120, "charts/episodic_ret')  # a run still writing, or killed mid-line
+    main([str(tmp_path / "runs")])
+    out, err = capsys.readouterr()
+    assert "| all runs | 2 | 10.0 [10.0, 10.0] |" in out
+    assert f"warning: left out {tmp_path / 'runs' / 'r1'}: JSONDecodeError: " in err
+    assert f"warning: left out {tmp_path / 'runs' / 'r2'}: summary.json or config.yaml holds no settings" in err
+
+
+def test_an_out_path_that_cannot_be_a_directory_is_one_error_line(sweep, tmp_path):
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(SystemExit, match=rf"^error: --out {tmp_path / 'a_file'}: cannot write there \(File exists\)$"):
+        main([str(sweep), "--out", str(tmp_path / "a_file")])

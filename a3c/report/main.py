@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 from pathlib import Path
 
-from a3c.report.runs import METRICS, RUN_FILES, Run, count_lineages_once, find_run_dirs, load_run
+from a3c.report.runs import METRICS, RUN_FILES, Run, UnreadableRun, count_lineages_once, find_run_dirs, load_run
 from a3c.report.settings import (BUDGET_KEY, group_settings, note_stopped_early, schema_keys, setting_row,
                                  warn_repeated_seeds)
 
@@ -26,6 +27,28 @@ def check_scatter_key(key: str, runs: list[Run]) -> None:
     bad = [run for run in runs if not isinstance(run.config.get(key), (int, float)) or isinstance(run.config.get(key), bool)]
     if bad:
         raise SystemExit(f"error: --scatter {key}: {bad[0].path} has {key}={bad[0].config.get(key)!r}, not a number")
+
+
+def make_out_dir(out_dir: Path) -> None:
+    """One error line, not a traceback, where the report cannot go."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise SystemExit(f"error: --out {out_dir}: cannot write there ({err.strerror or err})") from None
+    if not os.access(out_dir, os.W_OK):
+        raise SystemExit(f"error: --out {out_dir}: cannot write there (permission denied)")
+
+
+def _readable_runs(run_dirs: list[Path], metric: str) -> list[Run]:
+    runs = []
+    for run_dir in run_dirs:
+        try:
+            runs.append(load_run(run_dir, metric))
+        except UnreadableRun as err:
+            print(f"warning: left out {err}", file=sys.stderr)
+    if not runs:
+        raise SystemExit("error: no run directory could be read (warnings above)")
+    return runs
 
 
 def build_report(paths: list[Path], out_dir: Path, fmt: str = "markdown", title: str | None = None,
@@ -43,18 +66,18 @@ def build_report(paths: list[Path], out_dir: Path, fmt: str = "markdown", title:
         run_dirs = [d for d in run_dirs if d not in incomplete]
     if not run_dirs:
         raise SystemExit(f"error: no run directories (with summary.json) under {', '.join(map(str, paths))}")
-    runs = [load_run(run_dir, metric) for run_dir in run_dirs]
+    runs = _readable_runs(run_dirs, metric)
     runs = runs if keep_origins else count_lineages_once(runs)
     if metric == "eval" and not any(run.final is not None for run in runs):
         raise SystemExit("error: --metric eval: no run has an evaluation (train.eval_every_steps, or a3c-eval's eval.json)")
     if scatter_key:
         check_scatter_key(scatter_key, runs)
+    make_out_dir(out_dir)
     keys, settings = group_settings(runs, pool_budgets)
     warn_repeated_seeds(settings)
     note_stopped_early(settings)
     rows = [setting_row(setting) for setting in settings]
     text = tables.FORMATS[fmt](rows, metric)
-    out_dir.mkdir(parents=True, exist_ok=True)
     written = [out_dir / f"table.{ {'markdown': 'md', 'latex': 'tex', 'csv': 'csv'}[fmt] }", out_dir / "curves.png"]
     written[0].write_text(text)
     env_ids = sorted({run.summary["env_id"] for run in runs})

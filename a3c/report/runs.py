@@ -105,14 +105,29 @@ def _natural_key(path: Path) -> list:
     return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in path.parts]
 
 
+class UnreadableRun(ValueError):
+    """A run directory whose files do not parse: the report leaves it out and says which."""
+
+
 def load_run(run_dir: Path, metric: str = "train") -> Run:
-    summary = json.loads((run_dir / "summary.json").read_text())
-    config = saved_settings(yaml.safe_load((run_dir / "config.yaml").read_text()))  # an older run's missing keys: defaults
+    try:
+        summary = json.loads((run_dir / "summary.json").read_text())
+        saved = yaml.safe_load((run_dir / "config.yaml").read_text())
+    except (json.JSONDecodeError, yaml.YAMLError) as err:
+        raise UnreadableRun(f"{run_dir}: {type(err).__name__}: {err}".splitlines()[0]) from None
+    if not isinstance(summary, dict) or not isinstance(saved, dict):
+        raise UnreadableRun(f"{run_dir}: summary.json or config.yaml holds no settings")
+    config = saved_settings(saved)  # an older run's missing keys: defaults
     key = "charts/episodic_return" if metric == "train" else "eval/mean_return"
     steps, returns = [], []
     with open(run_dir / "metrics.jsonl", encoding="utf-8") as lines:
-        for line in lines:
-            row = json.loads(line)
+        for number, line in enumerate(lines, 1):
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                if not line.endswith("\n"):
+                    break  # a last line half written: the run is writing it, or was killed mid-line
+                raise UnreadableRun(f"{run_dir / 'metrics.jsonl'}: line {number} is not JSON") from None
             if key in row:
                 steps.append(row["global_step"])
                 returns.append(row[key])
