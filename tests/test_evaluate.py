@@ -269,3 +269,11 @@ def test_every_evaluation_keeps_its_record_and_the_report_takes_the_final_policy
         (True, 3, 1_000_000, []), (False, 2, 7, []), (True, 2, 1_000_000, ["env.max_episode_steps=50"])]
     run = load_run(pendulum_run)  # the later evaluations played other things: the greedy one stands
     assert run.final_eval == added[0]["mean_return"] and run.final_eval_episodes == 3
+
+
+def test_a_text_file_given_as_a_policy_is_said_to_be_no_torch_file(tmp_path):
+    from a3c.run.policy_file import PolicyFileError, load_policy
+
+    (tmp_path / "metrics.jsonl").write_text('{"global_step": 0}\n')
+    with pytest.raises(PolicyFileError, match=r"metrics.jsonl is not a readable policy file \(not a file torch.save wrote\)$"):
+        load_policy(tmp_path / "metrics.jsonl")

@@ -285,3 +285,26 @@ def test_a_resumed_run_directory_is_named_after_the_run_it_continues(tmp_path):
             overrides = [f"train.resume={resume}"] if resume else []
             cfg = compose("train", overrides=overrides, return_hydra_config=True)
             assert str(cfg.hydra.run.dir).endswith(expected), (resume, cfg.hydra.run.dir)
+
+
+def test_a_run_directory_refuses_another_env_naming_the_env_not_a_key_its_preset_brought(tmp_path):
+    from dataclasses import asdict
+
+    from a3c.run.checkpoint import check_same_experiment
+
+    own = tmp_path / "checkpoint.pt"
+    saved = asdict(make_config(*SERIAL))  # CartPole, a3c's tuned preset
+    with pytest.raises(CheckpointError, match=re.escape(
+            f"the checkpoint already in this run directory ({own}) was trained with env.id='CartPole-v1', this run "
+            "has env.id='Acrobot-v1' (and ") + r"\d+ more settings\)"):
+        check_same_experiment(saved, make_config(*SERIAL, "env=acrobot"), own, tmp_path)
+
+
+def test_a_damaged_checkpoint_already_in_the_run_directory_is_named_as_such_not_as_train_resume(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "checkpoint.pt").write_bytes(b"half a checkpoint")
+    result = run_cli(*SERIAL, "train.total_steps=500", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert result.returncode == 2 and "train.resume" not in result.stderr, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: the checkpoint already in this run directory ({tmp_path / 'run' / 'checkpoint.pt'}) "
+                           "is not a readable checkpoint ("), line

@@ -58,14 +58,14 @@ def check_resume(config: DictConfig, cfg: Config) -> None:
     if not cfg.train.resume and not (run_dir / "checkpoint.pt").is_file():
         return
     from a3c.cli.resume import resumed_config
-    from a3c.run.checkpoint import CheckpointError, check_same_experiment, load_checkpoint
+    from a3c.run.checkpoint import CheckpointError, check_same_experiment, load_checkpoint, source_label
 
     try:
         if cfg.train.resume:  # reads the source and refuses what it would change, or another run's directory
             resumed_config(cfg, list(config.hydra.overrides.task), run_dir)
         else:  # the directory's own run goes on
             own = run_dir / "checkpoint.pt"
-            check_same_experiment(load_checkpoint(own)["config"], cfg, own, run_dir)
+            check_same_experiment(load_checkpoint(own, source_label(own, run_dir, None))["config"], cfg, own, run_dir)
     except CheckpointError as err:
         raise ConfigError(str(err)) from None
 

@@ -20,7 +20,7 @@ def resumed_config(composed: Config, overrides: list[str], run_dir: Path) -> Con
         return composed  # a requeued job's own checkpoint comes with the same command line
     path = resume_source(composed, run_dir)
     now = flatten(asdict(composed))
-    saved = saved_settings(load_checkpoint(path)["config"])
+    saved = saved_settings(load_checkpoint(path, source_label(path, run_dir, composed.train.resume))["config"])
     named = named_keys(overrides, now)
     refused = refused_changes(saved, now, named)
     if refused:

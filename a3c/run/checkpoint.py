@@ -36,13 +36,15 @@ def save_atomically(path: Path, payload: dict) -> None:
     os.replace(tmp, path)
 
 
-def load_checkpoint(path: Path) -> dict:
+def load_checkpoint(path: Path, label: str | None = None) -> dict:
+    """label: how an error names the file (default: as train.resume named it; source_label)."""
+    label = label or f"train.resume={str(path)!r}"
     try:
         payload = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as err:  # noqa: BLE001 - torch raises many kinds for a damaged file
-        raise CheckpointError(f"train.resume={str(path)!r} is not a readable checkpoint ({type(err).__name__}: {err})") from None
+        raise CheckpointError(f"{label} is not a readable checkpoint ({type(err).__name__}: {err})") from None
     if not isinstance(payload, dict) or not {"model", "optimizer", "global_step", "config"} <= payload.keys():
-        raise CheckpointError(f"train.resume={str(path)!r} is not an a3c checkpoint")
+        raise CheckpointError(f"{label} is not an a3c checkpoint")
     return payload
 
 
@@ -87,7 +89,7 @@ def _checkpoint_of(resume: str) -> Path:
 
 def _resumed_from(checkpoint: Path) -> Path | None:
     """The checkpoint file the run of `checkpoint` was started from with train.resume, if any."""
-    resume = saved_settings(load_checkpoint(checkpoint)["config"]).get("train.resume")
+    resume = saved_settings(load_checkpoint(checkpoint, f"the checkpoint already in this run directory ({checkpoint})")["config"]).get("train.resume")
     return _checkpoint_of(resume).resolve() if resume else None
 
 
@@ -113,13 +115,20 @@ def source_label(path: Path, run_dir: Path, resume: str | None) -> str:
     return f"train.resume={str(path)!r}"
 
 
+# Named first when a run differs from its checkpoint in many keys: another env or algo is what
+# the user changed, not the value_coef its preset brought along.
+WHAT_IS_TRAINED = ("env.id", "algo.name", "model.name")
+
+
 def check_same_experiment(saved: dict, cfg: Config, path: Path, run_dir: Path) -> None:
     before, now = saved_settings(saved), flatten(asdict(cfg))
     source = source_label(path, run_dir, cfg.train.resume)
     own = _resumes_own_unnamed(path, run_dir, cfg.train.resume)
-    for key in refused_changes(before, now)[:1]:
+    refused = sorted(refused_changes(before, now), key=lambda key: key not in WHAT_IS_TRAINED)
+    for key in refused[:1]:
+        more = f" (and {len(refused) - 1} more setting{'s' if len(refused) > 2 else ''})" if len(refused) > 1 else ""
         raise CheckpointError(
-            f"{source} was trained with {key}={before.get(key)!r}, this run has {key}={now.get(key)!r}; only "
+            f"{source} was trained with {key}={before.get(key)!r}, this run has {key}={now.get(key)!r}{more}; only "
             f"budgets and logging may change on resume" + ("; another run directory starts afresh" if own else ""))
 
 

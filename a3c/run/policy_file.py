@@ -10,6 +10,7 @@ unpickler that refuses every other type, so a tampered file is an error, never a
 from __future__ import annotations
 
 import pickle
+import zipfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -42,6 +43,8 @@ def save_policy(path: Path, model: torch.nn.Module, cfg: Config, normalizer_stat
 
 def load_policy(path: Path) -> dict:
     """The payload of a policy file, read without executing anything it contains."""
+    if path.is_file() and not zipfile.is_zipfile(path):  # torch.save writes a zip; a text file is no torch file
+        raise PolicyFileError(f"{path} is not a readable policy file (not a file torch.save wrote)")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:  # what the weights-only unpickler raises for any other type

@@ -65,7 +65,7 @@ class Run:
         if path is None:
             set_aside_unfinished_metrics(self.run_dir)
             return {}
-        state = ckpt.load_checkpoint(path)
+        state = ckpt.load_checkpoint(path, ckpt.source_label(path, self.run_dir, self.cfg.train.resume))
         self.resumed_from = ckpt.resumed_from(path, state, self.run_dir)
         ckpt.check_same_experiment(state["config"], self.cfg, path, self.run_dir)
         self.model.load_state_dict(state["model"])
