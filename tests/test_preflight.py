@@ -162,7 +162,9 @@ def test_a_tuned_preset_that_does_not_exist_is_refused_not_dropped_without_a_wor
     assert line.startswith("error: tuned=a3c_cartpol: no such tuned preset; allowed: a2c_acrobot, ") and "a3c_cartpole," in line
     from a3c.cli.typos import unknown_tuned
 
-    assert unknown_tuned("tuned=null") is None and unknown_tuned("tuned=a3c_acrobot,a3c_cartpole") is None
+    for fine in ("tuned=null", "tuned=NULL", "tuned=a3c_acrobot,a3c_cartpole", "tuned=a3c_acrobot, a3c_cartpole",
+                 "tuned='a3c_cartpole'", "tuned=choice(a3c_acrobot,a3c_cartpole)", "tuned=glob(a3c_*)"):
+        assert unknown_tuned(fine) is None, fine
     assert unknown_tuned("+tuned=a3c_acrobot,nope").startswith("error: tuned=nope: no such tuned preset")
 
 

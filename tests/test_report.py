@@ -415,11 +415,20 @@ def test_a_run_with_damaged_files_is_left_out_with_a_warning_and_a_half_written_
     (tmp_path / "runs" / "r2" / "config.yaml").write_text("")
     with open(tmp_path / "runs" / "r3" / "metrics.jsonl", "a") as metrics:
         metrics.write('{"global_step": 120, "charts/episodic_ret')  # a run still writing, or killed mid-line
+    for seed, damage in ((4, b"\x00" * 64), (5, b'3\n'), (6, b'{"global_step": 1}\n\xff\xfe\n')):
+        write_run(tmp_path / "runs" / f"r{seed}", 0.01, seed, 10.0)
+        (tmp_path / "runs" / f"r{seed}" / "metrics.jsonl").write_bytes(damage)  # zeros a crash left; not an object; not text
+    write_run(tmp_path / "runs" / "r7", 0.01, 7, 10.0)
+    (tmp_path / "runs" / "r7" / "evals.jsonl").write_text('{"mean_return": 1')  # a3c-eval writing it
     main([str(tmp_path / "runs")])
     out, err = capsys.readouterr()
-    assert "| all runs | 2 | 10.0 [10.0, 10.0] |" in out
-    assert f"warning: left out {tmp_path / 'runs' / 'r1'}: JSONDecodeError: " in err
-    assert f"warning: left out {tmp_path / 'runs' / 'r2'}: summary.json or config.yaml holds no settings" in err
+    assert "| all runs | 3 | 10.0 [10.0, 10.0] |" in out  # r0, r3, r7
+    runs = tmp_path / "runs"
+    assert f"warning: left out {runs / 'r1' / 'summary.json'}: JSONDecodeError: " in err
+    assert f"warning: left out {runs / 'r2' / 'config.yaml'}: holds no settings" in err
+    assert f"warning: left out {runs / 'r4' / 'metrics.jsonl'}: line 1 is not JSON" in err
+    assert f"warning: left out {runs / 'r5' / 'metrics.jsonl'}: line 1 is not a JSON object" in err
+    assert f"warning: left out {runs / 'r6' / 'metrics.jsonl'}: not UTF-8 text" in err
 
 
 def test_an_out_path_that_cannot_be_a_directory_is_one_error_line(sweep, tmp_path):

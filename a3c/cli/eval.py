@@ -151,7 +151,7 @@ def read_policy(path: Path, trust_checkpoint: bool) -> dict:
         if not trust_checkpoint:
             raise ConfigError(str(err)) from None
     try:
-        state = load_checkpoint(path, str(path))
+        state = load_checkpoint(path, "it")
     except CheckpointError as err:
         raise ConfigError(f"{path} is neither a policy file nor a checkpoint ({err})") from None
     return {"model": state["model"], "config": state["config"], "normalizer": state.get("normalizer"),

@@ -43,11 +43,20 @@ def unknown_key(argument: str) -> str | None:
 def unknown_tuned(argument: str) -> str | None:
     """The refusal of a `tuned=` choice with no file: the group is optional, so Hydra would
     drop the algo-env pair's own tuning without a word."""
-    key, _, value = argument.lstrip("+").partition("=")
-    if key != "tuned":
+    key, equals, _ = argument.lstrip("+").partition("=")
+    if key != "tuned" or not equals:
         return None
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ChoiceSweep
+
+    try:  # Hydra's own reading: quotes, `a, b`, choice(...), null
+        [override] = OverridesParser.create().parse_overrides([argument])
+    except Exception:  # noqa: BLE001 - Hydra says what is wrong with the syntax, after this
+        return None
+    value = override.value()
+    choices = value.list if isinstance(value, ChoiceSweep) else [value]  # a glob or range: Hydra's to expand
     allowed = sorted(path.stem for path in (CONF_DIR / "tuned").glob("*.yaml"))
-    unknown = [choice for choice in value.split(",") if choice not in allowed + ["null"]]
+    unknown = [choice for choice in choices if isinstance(choice, str) and choice not in allowed]
     if not unknown:
         return None
     return (f"error: tuned={unknown[0]}: no such tuned preset; allowed: {', '.join(allowed)}, or null for none "

@@ -12,7 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from a3c.report.runs import METRICS, RUN_FILES, Run, UnreadableRun, count_lineages_once, find_run_dirs, load_run
+from a3c.report.run_files import UnreadableRun
+from a3c.report.runs import METRICS, RUN_FILES, Run, count_lineages_once, find_run_dirs, load_run
 from a3c.report.settings import (BUDGET_KEY, group_settings, note_stopped_early, schema_keys, setting_row,
                                  warn_repeated_seeds)
 

@@ -3,7 +3,6 @@ final policy, and the lineage of resumed runs counted once."""
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ import numpy as np
 import yaml
 
 from a3c.config.schema import saved_settings
+from a3c.report.run_files import json_rows, read_mapping
 
 # What a report measures: "train", the returns of training episodes (the final score is the
 # mean of the last 100); "eval", the greedy evaluations of train.eval_every_steps (the final
@@ -105,32 +105,16 @@ def _natural_key(path: Path) -> list:
     return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in path.parts]
 
 
-class UnreadableRun(ValueError):
-    """A run directory whose files do not parse: the report leaves it out and says which."""
-
-
 def load_run(run_dir: Path, metric: str = "train") -> Run:
-    try:
-        summary = json.loads((run_dir / "summary.json").read_text())
-        saved = yaml.safe_load((run_dir / "config.yaml").read_text())
-    except (json.JSONDecodeError, yaml.YAMLError) as err:
-        raise UnreadableRun(f"{run_dir}: {type(err).__name__}: {err}".splitlines()[0]) from None
-    if not isinstance(summary, dict) or not isinstance(saved, dict):
-        raise UnreadableRun(f"{run_dir}: summary.json or config.yaml holds no settings")
-    config = saved_settings(saved)  # an older run's missing keys: defaults
+    """Raises UnreadableRun where a file of the run does not parse."""
+    summary = read_mapping(run_dir / "summary.json")
+    config = saved_settings(read_mapping(run_dir / "config.yaml"))  # an older run's missing keys: defaults
     key = "charts/episodic_return" if metric == "train" else "eval/mean_return"
     steps, returns = [], []
-    with open(run_dir / "metrics.jsonl", encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                if not line.endswith("\n"):
-                    break  # a last line half written: the run is writing it, or was killed mid-line
-                raise UnreadableRun(f"{run_dir / 'metrics.jsonl'}: line {number} is not JSON") from None
-            if key in row:
-                steps.append(row["global_step"])
-                returns.append(row[key])
+    for row in json_rows(run_dir / "metrics.jsonl"):
+        if key in row:
+            steps.append(row["global_step"])
+            returns.append(row[key])
     # Hogwild workers report in batches, so lines arrive a little out of step order.
     order = np.argsort(np.asarray(steps, dtype=float), kind="stable")
     final_eval = final_policy_evaluation(run_dir, summary.get("global_step"))
@@ -146,9 +130,9 @@ def final_policy_evaluation(run_dir: Path, global_step: int | None) -> dict | No
     since trained on from (continued in place) never stand for the final policy."""
     records = []
     if (run_dir / "evals.jsonl").exists():
-        records = [json.loads(line) for line in (run_dir / "evals.jsonl").read_text().splitlines() if line.strip()]
+        records = list(json_rows(run_dir / "evals.jsonl"))
     elif (run_dir / "eval.json").exists():
-        records = [json.loads((run_dir / "eval.json").read_text())]
+        records = [read_mapping(run_dir / "eval.json")]
     final = [r for r in records if Path(r.get("policy", "policy.pt")).name in FINAL_POLICY_FILES
              and r.get("greedy", True) and not r.get("env_overrides") and global_step in (None, r.get("global_step", global_step))]
     return final[-1] if final else None

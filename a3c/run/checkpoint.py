@@ -89,7 +89,8 @@ def _checkpoint_of(resume: str) -> Path:
 
 def _resumed_from(checkpoint: Path) -> Path | None:
     """The checkpoint file the run of `checkpoint` was started from with train.resume, if any."""
-    resume = saved_settings(load_checkpoint(checkpoint, f"the checkpoint already in this run directory ({checkpoint})")["config"]).get("train.resume")
+    own = load_checkpoint(checkpoint, source_label(checkpoint, checkpoint.parent, None))
+    resume = saved_settings(own["config"]).get("train.resume")
     return _checkpoint_of(resume).resolve() if resume else None
 
 

@@ -127,7 +127,7 @@ class PeriodicEvaluator:
 
 
 def evaluator_process(main_pid: int, cfg: Config, run_dir: Path, global_model, normalizer, step_counter,
-                      stop_event, queue, start_step: int, best_mean: float | None) -> None:
+                      stop_flag, queue, start_step: int, best_mean: float | None) -> None:
     """Hogwild: evaluates a snapshot of the shared model whenever the step counter passes the
     next evaluation after start_step, the run's; sends an Evaluation to the parent, errors as a
     worker does."""
@@ -138,9 +138,7 @@ def evaluator_process(main_pid: int, cfg: Config, run_dir: Path, global_model, n
         # an evaluation's step, it plays that one at once rather than skipping it.
         evaluator = PeriodicEvaluator(cfg, run_dir, start_step, best_mean)
         while True:
-            # Polled, never waited on: a process killed inside Event.wait leaves the Event's
-            # condition a sleeper that never wakes, and the main process's set() then hangs for good.
-            stopping = stop_event.is_set()
+            stopping = bool(stop_flag.value)  # polled: a lock-free flag (run/hogwild.py says why)
             step = step_counter.value
             if evaluator.due(step):  # at stop too: a short run may end before this process is up
                 snapshot.load_state_dict(global_model.state_dict())

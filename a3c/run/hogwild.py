@@ -38,12 +38,14 @@ def run_hogwild(ctx: LoopContext, eval_best: float | None) -> str:
     ctx.model.share_memory()
     shared_optim_state = ctx.optimizer.share_memory()
     normalizer = ctx.normalizer.share_memory_() if ctx.normalizer is not None else None
-    step_counter, stop_event, queue = mp_ctx.Value("q", ctx.recorder.global_step), mp_ctx.Event(), mp_ctx.Queue()
+    # The stop is a lock-free flag, not an Event: a child killed while it held the Event's lock
+    # (in wait(), or even in is_set()) would leave the main process's set() waiting for ever.
+    step_counter, stop_flag, queue = mp_ctx.Value("q", ctx.recorder.global_step), mp_ctx.RawValue("b", 0), mp_ctx.Queue()
     updates = mp_ctx.RawArray("q", ctx.cfg.workers.count)  # each worker's finished updates, for the stall watch
     workers = [
         mp_ctx.Process(
             target=hogwild_worker,
-            args=(os.getpid(), i, ctx.cfg, ctx.model, shared_optim_state, normalizer, step_counter, stop_event, queue,
+            args=(os.getpid(), i, ctx.cfg, ctx.model, shared_optim_state, normalizer, step_counter, stop_flag, queue,
                   updates),
             name=f"worker-{i}",
             daemon=True,
@@ -55,7 +57,7 @@ def run_hogwild(ctx: LoopContext, eval_best: float | None) -> str:
         # draining of the queue. It reads the shared model, as the workers do.
         workers.append(mp_ctx.Process(
             target=evaluator_process,
-            args=(os.getpid(), ctx.cfg, ctx.run_dir, ctx.model, normalizer, step_counter, stop_event, queue,
+            args=(os.getpid(), ctx.cfg, ctx.run_dir, ctx.model, normalizer, step_counter, stop_flag, queue,
                   ctx.recorder.global_step, eval_best),
             name="evaluator", daemon=True,
         ))
@@ -65,7 +67,7 @@ def run_hogwild(ctx: LoopContext, eval_best: float | None) -> str:
     try:
         return _watch(workers, queue, ctx, StallWatch(updates, ctx.cfg.train.stall_minutes * 60))
     finally:
-        stop_event.set()
+        stop_flag.value = 1
         _drain_and_join(workers, queue, ctx.recorder)
 
 

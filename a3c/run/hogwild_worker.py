@@ -11,7 +11,7 @@ from a3c.run.processes import become_child_of
 
 
 def hogwild_worker(main_pid: int, index: int, cfg: Config, global_model, shared_optim_state, normalizer,
-                   step_counter, stop_event, queue, updates) -> None:
+                   step_counter, stop_flag, queue, updates) -> None:
     """Entry point of one Hogwild process; anything it raises goes up the queue, then exits 1."""
     become_child_of(main_pid)
     torch.manual_seed(first_seed(cfg.train.seed) + index)
@@ -21,7 +21,7 @@ def hogwild_worker(main_pid: int, index: int, cfg: Config, global_model, shared_
         learner = Learner(cfg, index, global_model, optimizer, cfg.workers.envs_per_worker, local_copy=True,
                           normalizer=normalizer)
         report = Report(index, 0)
-        while not stop_event.is_set():
+        while not stop_flag.value:
             result = learner.update(step_counter.value)
             updates[index] += 1  # this slot is this worker's alone: no lock
             with step_counter.get_lock():

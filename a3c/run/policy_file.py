@@ -10,7 +10,6 @@ unpickler that refuses every other type, so a tampered file is an error, never a
 from __future__ import annotations
 
 import pickle
-import zipfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -41,9 +40,19 @@ def save_policy(path: Path, model: torch.nn.Module, cfg: Config, normalizer_stat
     save_atomically(path, payload)  # a kill mid-write never leaves half a policy
 
 
+def _starts_as_torch_save_does(path: Path) -> bool:
+    """torch.save writes a zip archive: a file that does not start as one (a text file) is none of
+    its; one that does but is cut short is a damaged one, which torch.load names."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(4) == b"PK\x03\x04"
+    except OSError:  # missing, a directory, no permission: torch.load says which
+        return True
+
+
 def load_policy(path: Path) -> dict:
     """The payload of a policy file, read without executing anything it contains."""
-    if path.is_file() and not zipfile.is_zipfile(path):  # torch.save writes a zip; a text file is no torch file
+    if not _starts_as_torch_save_does(path):
         raise PolicyFileError(f"{path} is not a readable policy file (not a file torch.save wrote)")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)

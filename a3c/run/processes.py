@@ -24,7 +24,7 @@ EXIT_ORPHANED = 3  # a child whose run's main process died
 
 def become_child_of(main_pid: int) -> None:
     """What every Hogwild child (worker, evaluator) does first. Ctrl-C and a scheduler's SIGTERM
-    reach the whole process group: the main process alone decides, sets stop_event, and kills a
+    reach the whole process group: the main process alone decides, sets stop_flag, and kills a
     child that does not stop. And the child dies with the main process however that dies
     (SIGKILL too): its parent is the fork server, which may outlive the main process for a
     while, so the child watches the main process itself."""
