@@ -95,7 +95,7 @@ def test_the_same_seed_gives_the_same_evaluation(pendulum_run, tmp_path):
     (["eval.episodes=0"], ["eval.episodes=0", ">= 1"]),
     (["eval.episode=3"], ["eval.episode=3", "no such key", "eval.episodes"]),
     (["algo.lr=0.1"], ["algo.lr=0.1", "eval.* or env.*"]),
-    (["env.id=CartPole-v1"], ["env.id='CartPole-v1'", "Discrete(2)", "Pendulum-v1"]),
+    (["env.id=CartPole-v1"], ["env.id=CartPole-v1 is not allowed", "Discrete(2)", "Pendulum-v1"]),
 ])
 def test_bad_eval_input_is_one_line_and_exit_2(pendulum_run, tmp_path, args, words):
     assert_one_line_error(run_eval(str(pendulum_run), *args, cwd=tmp_path), *words)
@@ -277,3 +277,10 @@ def test_a_text_file_given_as_a_policy_is_said_to_be_no_torch_file(tmp_path):
     (tmp_path / "metrics.jsonl").write_text('{"global_step": 0}\n')
     with pytest.raises(PolicyFileError, match=r"metrics.jsonl is not a readable policy file \(not a file torch.save wrote\)$"):
         load_policy(tmp_path / "metrics.jsonl")
+
+
+def test_an_env_override_that_changes_the_spaces_is_named_in_the_refusal(pendulum_run, tmp_path):
+    # Pendulum's observation has 3 entries; hiding one leaves 2, which the trained network cannot take.
+    result = run_eval(str(pendulum_run), "env.hide_obs=[1]", cwd=tmp_path)
+    assert_one_line_error(result, "error: env.hide_obs=[1] is not allowed: the env's observation shape (2,)",
+                          "trained on Pendulum-v1")

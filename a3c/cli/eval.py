@@ -55,7 +55,7 @@ def evaluate_path(path: Path, overrides: list[str]) -> int:
 
     validate(cfg)
     _warn_of_seen_seeds(options, cfg, policy_path.name == BEST_POLICY_NAME, payload["global_step"])
-    model = _model_for(cfg, payload, policy_path)
+    model = _model_for(cfg, payload, policy_path, env_overrides)
     torch.set_num_threads(1)
     torch.manual_seed(options.seed)  # eval.greedy=false samples actions
     videos = policy_path.parent / VIDEO_DIR if options.video else None
@@ -170,7 +170,7 @@ def trained_config(saved: dict, env_overrides: list[str]) -> Config:
     return OmegaConf.to_object(cfg)
 
 
-def _model_for(cfg: Config, payload: dict, policy_path: Path):
+def _model_for(cfg: Config, payload: dict, policy_path: Path, env_overrides: list[str]):
     """The trained network, built for the (maybe overridden) env's spaces."""
     from a3c.agent.networks import build_model
     from a3c.envs import make_env
@@ -182,7 +182,8 @@ def _model_for(cfg: Config, payload: dict, policy_path: Path):
     try:
         model.load_state_dict(payload["model"])
     except RuntimeError:
-        raise ConfigError(f"env.id={cfg.env.id!r} is not allowed: its {spaces} do not fit the network in "
+        given = " ".join(env_overrides) or f"env.id={cfg.env.id!r}"  # what made the spaces differ
+        raise ConfigError(f"{given} is not allowed: the env's {spaces} do not fit the network in "
                           f"{policy_path}, trained on {payload['config']['env']['id']}") from None
     return model
 
