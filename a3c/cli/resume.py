@@ -20,11 +20,12 @@ def resumed_config(composed: Config, overrides: list[str], run_dir: Path) -> Con
         return composed  # a requeued job's own checkpoint comes with the same command line
     path = resume_source(composed, run_dir)
     now = flatten(asdict(composed))
-    saved = saved_settings(load_checkpoint(path, source_label(path, run_dir, composed.train.resume))["config"])
+    label = source_label(path, run_dir, composed.train.resume)
+    saved = saved_settings(load_checkpoint(path, label)["config"])
     named = named_keys(overrides, now)
     refused = refused_changes(saved, now, named)
     if refused:
-        raise CheckpointError(_refusal(source_label(path, run_dir, composed.train.resume), refused, saved, now))
+        raise CheckpointError(_refusal(label, refused, saved, now))
     merged = {key: now[key] if key in named else saved.get(key, now[key]) for key in now}
     return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), _nested(merged)))
 

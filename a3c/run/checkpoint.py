@@ -126,7 +126,8 @@ def check_same_experiment(saved: dict, cfg: Config, path: Path, run_dir: Path) -
     source = source_label(path, run_dir, cfg.train.resume)
     own = _resumes_own_unnamed(path, run_dir, cfg.train.resume)
     refused = sorted(refused_changes(before, now), key=lambda key: key not in WHAT_IS_TRAINED)
-    for key in refused[:1]:
+    if refused:
+        key = refused[0]
         more = f" (and {len(refused) - 1} more setting{'s' if len(refused) > 2 else ''})" if len(refused) > 1 else ""
         raise CheckpointError(
             f"{source} was trained with {key}={before.get(key)!r}, this run has {key}={now.get(key)!r}{more}; only "
